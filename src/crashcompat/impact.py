@@ -1,0 +1,154 @@
+"""Public array API over the impact kernels: ``collinear_impact`` and ``planar_impact``.
+
+Both accept scalars or broadcastable NumPy arrays in SI units and return a result object whose
+arrays have the broadcast shape (NumPy scalars for scalar input). Nothing here raises for a bad
+case: each case carries an ``int8`` status (see :class:`crashcompat.errors.Status`) and NaN
+outputs when it is invalid or has no contact. Shapes that do not broadcast raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+__all__ = ["collinear_impact", "planar_impact", "CollinearResult", "PlanarResult"]
+
+#: Relative tolerance on the energy balance in the planar kernel: a loss more negative than
+#: ``-ENERGY_REL_TOL * |P . w|`` counts as energy gain (PHYSICS.md 2.7); smaller is rounding.
+ENERGY_REL_TOL = 1e-9
+
+
+class _Result:
+    def to_dict(self) -> dict:
+        """The outputs as a dict of arrays (or scalars), keyed by attribute name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def ok(self):
+        """True where the case produced a result (sticking, sliding or frictionless fallback)."""
+        return np.asarray(self.status) <= 2
+
+
+@dataclass(frozen=True)
+class CollinearResult(_Result):
+    """Result of :func:`collinear_impact`. Velocities in m/s, signed along the line; energy in J."""
+
+    dv1: np.ndarray
+    dv2: np.ndarray
+    energy_loss: np.ndarray
+    status: np.ndarray
+
+
+@dataclass(frozen=True)
+class PlanarResult(_Result):
+    """Result of :func:`planar_impact`.
+
+    ``dv1x..dv2y`` CG velocity changes (m/s, global frame), ``dw1, dw2`` yaw-rate changes (rad/s,
+    counter-clockwise positive), ``pn, pt`` normal and tangential impulse on vehicle 1 (N s; the
+    tangent is the normal turned 90 degrees clockwise), ``energy_loss`` (J), ``status`` (int8).
+    """
+
+    dv1x: np.ndarray
+    dv1y: np.ndarray
+    dv2x: np.ndarray
+    dv2y: np.ndarray
+    dw1: np.ndarray
+    dw2: np.ndarray
+    pn: np.ndarray
+    pt: np.ndarray
+    energy_loss: np.ndarray
+    status: np.ndarray
+
+
+def _prepare(names, values):
+    """Broadcast inputs to one shape; return (shape, flat inputs, strides) for the kernels.
+
+    Inputs that are scalars (or have one element) stay length-1 arrays with stride 0 so that a
+    large grid with constant parameters does not copy them; otherwise arrays are broadcast and
+    made contiguous.
+    """
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        desc = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays) if a.ndim)
+        raise ValueError(f"the shapes of {desc} do not broadcast together") from None
+    n = int(np.prod(shape, dtype=np.int64))
+    flat, strides = [], []
+    for a in arrays:
+        if a.size == 1:
+            flat.append(np.ascontiguousarray(a.reshape(1)))
+            strides.append(0)
+        else:
+            flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(n))
+            strides.append(1)
+    return shape, n, flat, np.asarray(strides, dtype=np.int64)
+
+
+def _shape_out(arr, shape):
+    arr = arr.reshape(shape)
+    return arr[()] if shape == () else arr
+
+
+def collinear_impact(m1, m2, v1, v2, restitution) -> CollinearResult:
+    """Central collinear impact with restitution (PHYSICS.md section 1).
+
+    Parameters (scalars or broadcastable arrays, SI)
+    -------------------------------------------------
+    m1, m2 : masses, kg.
+    v1, v2 : velocities along the line before impact, m/s; vehicle 1 closes when ``v1 > v2``.
+    restitution : coefficient of restitution e in [0, 1].
+
+    Returns
+    -------
+    CollinearResult with ``dv1, dv2`` (m/s, signed), ``energy_loss`` (J) and ``status``.
+    """
+    from crashcompat.kernels.collinear import collinear_grid
+
+    names = ("m1", "m2", "v1", "v2", "restitution")
+    shape, n, flat, s = _prepare(names, (m1, m2, v1, v2, restitution))
+    out = [np.empty(n) for _ in range(3)]
+    status = np.empty(n, dtype=np.int8)
+    collinear_grid(*flat, s, *out, status)
+    return CollinearResult(*(_shape_out(a, shape) for a in (*out, status)))
+
+
+PLANAR_ARGS = (
+    "m1", "izz1", "v1x", "v1y", "w1", "r1x", "r1y",
+    "m2", "izz2", "v2x", "v2y", "w2", "r2x", "r2y",
+    "normal_deg", "restitution", "friction",
+)
+
+
+def planar_impact(m1, izz1, v1x, v1y, w1, r1x, r1y,
+                  m2, izz2, v2x, v2y, w2, r2x, r2y,
+                  normal_deg, restitution, friction) -> PlanarResult:
+    """Planar impulse-momentum impact of two rigid vehicles with yaw (PHYSICS.md section 2).
+
+    Parameters (scalars or broadcastable arrays, SI, global frame, z up)
+    ---------------------------------------------------------------------
+    m1, m2 : masses, kg.  izz1, izz2 : yaw inertias about the CGs, kg m^2.
+    v1x, v1y, v2x, v2y : CG velocities before impact, m/s.
+    w1, w2 : yaw rates before impact, rad/s, counter-clockwise positive.
+    r1x, r1y, r2x, r2y : vector from each vehicle's CG to the point where the impulse acts, m.
+    normal_deg : direction, degrees counter-clockwise from +x, in which the normal impulse pushes
+        vehicle 1.
+    restitution : e in [0, 1], applied to the normal relative velocity at the contact point.
+    friction : available inter-vehicle friction (>= 0); a very large value means the contact
+        always sticks (common velocity).
+
+    Returns
+    -------
+    PlanarResult. Invalid cases (status 4) and cases whose contact points are separating
+    (status 3) have NaN outputs.
+    """
+    from crashcompat.kernels.planar import planar_grid
+
+    args = (m1, izz1, v1x, v1y, w1, r1x, r1y, m2, izz2, v2x, v2y, w2, r2x, r2y,
+            normal_deg, restitution, friction)
+    shape, n, flat, s = _prepare(PLANAR_ARGS, args)
+    out = [np.empty(n) for _ in range(9)]
+    status = np.empty(n, dtype=np.int8)
+    planar_grid(*flat, s, ENERGY_REL_TOL, *out, status)
+    return PlanarResult(*(_shape_out(a, shape) for a in (*out, status)))

@@ -1,0 +1,50 @@
+"""Coefficient of restitution as a function of closing speed, PHYSICS.md section 3.
+
+Restitution falls as impact speed rises: e of 0.2-0.4 at 2-5 mph (Howard et al., SAE 931842), about
+0.1 at medium and high speed (Monson & Germane, SAE 1999-01-0097). crashcompat's default curve is an
+**assumption** shaped to those observations, not a fit:
+
+    e(vc) = e_hi + (e_lo - e_hi) * exp(-vc / v_ref),   e_lo 0.3, e_hi 0.1, v_ref 5 m/s
+
+clipped to [0, 1]. The Cipriani et al. (SAE 2002-01-0540) low-speed regression is deliberately not
+offered: it turns negative above about 37 mph and must not be extrapolated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SpeedDependentRestitution", "DEFAULT_RESTITUTION_MODEL"]
+
+
+@dataclass(frozen=True)
+class SpeedDependentRestitution:
+    """``e(vc) = e_hi + (e_lo - e_hi) * exp(-vc / v_ref)``, clipped to [0, 1] (assumption)."""
+
+    e_lo: float = 0.3
+    e_hi: float = 0.1
+    v_ref_mps: float = 5.0
+
+    def __post_init__(self):
+        for name in ("e_lo", "e_hi"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"restitution model: {name} must be in [0, 1], got {v}")
+        if not self.v_ref_mps > 0.0:
+            raise ValueError(f"restitution model: v_ref_mps must be > 0, got {self.v_ref_mps}")
+
+    def __call__(self, closing_speed_mps):
+        vc = np.abs(np.asarray(closing_speed_mps, dtype=np.float64))
+        e = self.e_hi + (self.e_lo - self.e_hi) * np.exp(-vc / self.v_ref_mps)
+        return np.clip(e, 0.0, 1.0)
+
+    def describe(self) -> str:
+        return (
+            f"e(vc) = {self.e_hi} + ({self.e_lo} - {self.e_hi}) * exp(-vc / {self.v_ref_mps} m/s), "
+            "clipped to [0, 1] (assumption, PHYSICS.md 3)"
+        )
+
+
+DEFAULT_RESTITUTION_MODEL = SpeedDependentRestitution()
