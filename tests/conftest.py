@@ -53,3 +53,7 @@ def pickup():
                         wheelbase_m=3.68, k_front=1.6e6, driver_seat_y_m=0.4,
                         passenger_seat_y_m=-0.4, driver_seat_x_m=0.2, passenger_seat_x_m=0.2,
                         structure_height_low_m=0.55, structure_height_high_m=0.65)
+settings.register_profile(
+    "thorough", deadline=None, max_examples=5000,
+    suppress_health_check=[HealthCheck.too_slow],
+)

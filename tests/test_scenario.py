@@ -1,0 +1,180 @@
+"""Scenario layer: collide() geometry, occupant delta-v, PDOF, energy split, errors, B1."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crashcompat import GeometryError, collide, collinear_impact
+from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
+from crashcompat.units import KPH, MPH
+
+from conftest import make_vehicle
+
+GOLDEN = tomllib.loads((Path(__file__).parent / "data/golden/impact_cases.toml").read_text())
+
+
+@pytest.mark.parametrize("case", GOLDEN["rear_end"], ids=lambda c: c["id"])
+def test_b1_rear_end_pc_crash(case):
+    car = make_vehicle("test/b1", mass_kg=case["mass_kg"], length_m=4.6, width_m=1.75,
+                       wheelbase_m=2.7)
+    r = collide(car, car, "rear", subject_speed_kph=case["target_speed_mph"] * MPH / KPH,
+                partner_speed_kph=case["bullet_speed_mph"] * MPH / KPH,
+                restitution=case["restitution"], friction=case["friction"])
+    for side in (r.subject, r.partner):
+        got = side.dv_mps / MPH
+        assert abs(got - case["dv_mph"]) <= case["relative_tolerance"] * case["dv_mph"], (
+            f"{case['id']} ({case['source']}): {got:.3f} mph vs {case['dv_mph']} mph")
+
+
+def test_frontal_full_overlap_equal_widths_is_collinear(kei):
+    big = replace(kei, id="test/big", mass_kg=2300.0, yaw_inertia_kgm2=2300 * 1.5)
+    r = collide(kei, big, "frontal", subject_speed_kph=50, partner_speed_kph=50,
+                restitution=0.1)
+    c = collinear_impact(kei.mass_kg, big.mass_kg, 100 * KPH, 0.0, 0.1)
+    assert r.subject.dv_x_mps == pytest.approx(c.dv1, rel=1e-12)
+    assert r.partner.dv_x_mps == pytest.approx(-c.dv2, rel=1e-12)  # partner heads along -x
+    assert r.subject.dv_mps == pytest.approx(-c.dv1, rel=1e-12)
+    assert r.partner.dv_mps == pytest.approx(c.dv2, rel=1e-12)
+    assert abs(r.subject.yaw_rate_change_rad_s) < 1e-12
+    assert r.energy_loss_j == pytest.approx(c.energy_loss, rel=1e-12)
+    assert r.subject.pdof_clock == 12 and r.partner.pdof_clock == 12
+    assert min(r.subject.pdof_deg, 360.0 - r.subject.pdof_deg) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("configuration", ["frontal", "side", "rear", "side-struck-by-subject"])
+@given(angle=st.floats(-45, 45), overlap=st.floats(0.2, 1.0), e=st.floats(0, 0.5),
+       mu=st.floats(0, 1.5), vs=st.floats(5, 80), vp=st.floats(5, 80))
+def test_collide_conserves_momentum_and_occupant_dv_is_rigid_body(kei, pickup, configuration,
+                                                                  angle, overlap, e, mu, vs, vp):
+    if configuration == "rear":
+        vs, vp = min(vs, vp) - 2.0, max(vs, vp) + 2.0
+        vs = max(vs, 0.0)
+    try:
+        r = collide(kei, pickup, configuration, subject_speed_kph=vs, partner_speed_kph=vp,
+                    angle_deg=angle, overlap=overlap, restitution=e, friction=mu)
+    except GeometryError:
+        return  # oblique cases where the vehicles do not close; tested separately
+    s, p = r.subject, r.partner
+    px = s.mass_kg * s.dv_global_x_mps + p.mass_kg * p.dv_global_x_mps
+    py = s.mass_kg * s.dv_global_y_mps + p.mass_kg * p.dv_global_y_mps
+    assert math.hypot(px, py) <= 1e-12 * s.mass_kg * s.dv_mps
+    # occupant dv = dv_cg + dw x p in the vehicle frame (x forward, y left)
+    for v, o in ((kei, s), (pickup, p)):
+        ox = o.dv_x_mps - o.yaw_rate_change_rad_s * v.driver_seat_y_m
+        oy = o.dv_y_mps + o.yaw_rate_change_rad_s * v.driver_seat_x_m
+        assert o.occupant_dv_x_mps == pytest.approx(ox, abs=1e-12 * max(o.dv_mps, 1))
+        assert o.occupant_dv_y_mps == pytest.approx(oy, abs=1e-12 * max(o.dv_mps, 1))
+        assert o.occupant_dv_kph == pytest.approx(math.hypot(ox, oy) / KPH, rel=1e-12)
+        assert 0 <= o.pdof_deg < 360 and 1 <= o.pdof_clock <= 12
+    # energy split by stiffness (PHYSICS.md 4): shares sum to one, E_i/E = k_j/(k1+k2)
+    assert s.energy_share + p.energy_share == pytest.approx(1.0, rel=1e-12)
+    k1, k2 = s.engaged_stiffness_n_per_m, p.engaged_stiffness_n_per_m
+    assert s.energy_absorbed_j == pytest.approx(r.energy_loss_j * k2 / (k1 + k2), rel=1e-12)
+    assert s.ees_mps == pytest.approx(math.sqrt(2 * s.energy_absorbed_j / s.mass_kg), rel=1e-12)
+    assert r.energy_loss_j >= 0
+    assert "not structural collapse" in r.limits
+
+
+def test_pdof_by_configuration(kei, pickup):
+    # stationary subject, frictionless contact: the impulse is along the face normal
+    kw = dict(subject_speed_kph=0.0, partner_speed_kph=50.0, restitution=0.1, friction=0.0)
+    right = collide(kei, pickup, "side", struck_side="right", **kw).subject
+    left = collide(kei, pickup, "side", struck_side="left", **kw).subject
+    rear = collide(kei, pickup, "rear", **kw).subject
+    assert right.pdof_deg == pytest.approx(90.0, abs=1e-9) and right.pdof_clock == 3
+    assert left.pdof_deg == pytest.approx(270.0, abs=1e-9) and left.pdof_clock == 9
+    assert rear.pdof_deg == pytest.approx(180.0, abs=1e-9) and rear.pdof_clock == 6
+    # the right-hand-drive test kei's driver sits on the right: "driver" means the right side
+    assert collide(kei, pickup, "side", **kw).subject.pdof_clock == 3
+    assert collide(kei, pickup, "side", struck_side="passenger", **kw).subject.pdof_clock == 9
+    struck_partner = collide(pickup, kei, "side-struck-by-subject", struck_side="left",
+                             subject_speed_kph=50.0, partner_speed_kph=0.0, restitution=0.1,
+                             friction=0.0)
+    assert struck_partner.partner.pdof_clock == 9 and struck_partner.subject.pdof_clock == 12
+
+
+def test_side_impact_occupant_dv_differs_from_cg_at_offset_seat(kei, pickup):
+    # impact ahead of the CG spins the struck car: the seat's dv differs from the CG's
+    r = collide(kei, pickup, "side", subject_speed_kph=0, partner_speed_kph=50,
+                impact_position_m=1.0, restitution=0.1, friction=0.0)
+    s = r.subject
+    assert abs(s.yaw_rate_change_rad_s) > 0.1
+    assert abs(s.occupant_dv_mps - s.dv_mps) > 0.01 * s.dv_mps
+
+
+def test_softer_structure_absorbs_more(kei):
+    soft = replace(kei, id="test/soft", stiffness_front_n_per_m=4.0e5)
+    stiff = replace(kei, id="test/stiff", stiffness_front_n_per_m=1.2e6)
+    r = collide(soft, stiff, "frontal", restitution=0.1)
+    assert r.subject.energy_share == pytest.approx(0.75, rel=1e-12)
+    assert r.subject.energy_absorbed_j > r.partner.energy_absorbed_j
+
+
+def test_swapping_subject_and_partner_swaps_outcomes(kei, pickup):
+    a = collide(kei, pickup, "frontal", subject_speed_kph=40, partner_speed_kph=70, angle_deg=20,
+                overlap=0.5, restitution=0.1)
+    # seen from the pickup, the kei is turned the other way: the angle changes sign
+    b = collide(pickup, kei, "frontal", subject_speed_kph=70, partner_speed_kph=40,
+                angle_deg=-20, overlap=0.5 * kei.width_m / pickup.width_m, restitution=0.1)
+    for x, y in ((a.subject, b.partner), (a.partner, b.subject)):
+        assert x.dv_mps == pytest.approx(y.dv_mps, rel=1e-9)
+        assert x.occupant_dv_mps == pytest.approx(y.occupant_dv_mps, rel=1e-9)
+        assert x.yaw_rate_change_rad_s == pytest.approx(y.yaw_rate_change_rad_s, rel=1e-9)
+    assert a.energy_loss_j == pytest.approx(b.energy_loss_j, rel=1e-9)
+
+
+def test_default_restitution_is_the_speed_model(kei, pickup):
+    r = collide(kei, pickup, "frontal", subject_speed_kph=10, partner_speed_kph=0)
+    assert r.restitution == pytest.approx(float(DEFAULT_RESTITUTION_MODEL(10 * KPH)), rel=1e-12)
+    m = SpeedDependentRestitution()
+    assert float(m(0.0)) == pytest.approx(0.3) and float(m(1e3)) == pytest.approx(0.1)
+    assert float(m(2.0)) > float(m(5.0)) > float(m(20.0))
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(overlap=0.0), "overlap must be a fraction"),
+        (dict(overlap=1.5), "overlap must be a fraction"),
+        (dict(configuration="side", impact_position_m=5.0), "not on the subject's side"),
+        (dict(configuration="rear", subject_speed_kph=60, partner_speed_kph=30),
+         "not closing"),
+        (dict(configuration="diagonal"), "configuration must be one of"),
+        (dict(angle_deg=90.0), "angle_deg must lie strictly between"),
+        (dict(configuration="side", struck_side="top"), "struck_side must be"),
+    ],
+)
+def test_geometry_that_cannot_touch_is_an_error_with_a_sentence(kei, pickup, kw, match):
+    kw = {"configuration": "frontal", **kw}
+    with pytest.raises(GeometryError, match=match):
+        collide(kei, pickup, **kw)
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(subject_speed_kph=-5), "speeds must be >= 0"),
+        (dict(restitution=1.2), "restitution must be in"),
+        (dict(friction=-0.1), "friction must be >= 0"),
+        (dict(partner_speed_kph=float("nan")), "partner_speed_kph must be a finite number"),
+    ],
+)
+def test_invalid_numbers_raise_value_error(kei, pickup, kw, match):
+    with pytest.raises(ValueError, match=match):
+        collide(kei, pickup, "frontal", **kw)
+
+
+def test_vehicle_rejects_bad_fields():
+    with pytest.raises(ValueError, match="mass_kg must be > 0"):
+        make_vehicle(mass_kg=0.0)
+    with pytest.raises(ValueError, match="driver seat"):
+        make_vehicle(driver_seat_y_m=2.0)
+    with pytest.raises(TypeError, match="width_m must be a number"):
+        make_vehicle(width_m="1.4")
