@@ -1,0 +1,497 @@
+"""Estimators for the vehicle figures that manufacturers do not publish.
+
+Every function here is small, pure and SI: it takes spec figures (mass, dimensions, layout) and
+returns one estimate. Each docstring gives the formula, its source or "(assumption)", and units.
+The catalog (`crashcompat.catalog`) names these methods in its TOML files, so an estimate changes
+when an input changes, and a test can check the method by hand.
+
+The bottom of the module holds `METHODS`: the name a catalog file uses for each method, the
+fields it can fill, and how it reads its inputs. `vehicles/README.md` documents the same table.
+
+Sources and tags follow VEHICLE_DATA.md: [S] seen in a published source, [M] commonly quoted and
+not re-checked, [E] estimate. Numbers marked (assumption) are engineering choices exposed as
+parameters; they are not measurements.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from crashcompat.units import KPH
+
+__all__ = [
+    "STANDARD_DRIVER_KG",
+    "NCAP_FULL_WIDTH_SPEED_MPS",
+    "LAYOUTS",
+    "BODIES",
+    "standard_load",
+    "track_from_width",
+    "front_overhang_split",
+    "cg_from_axle_load",
+    "cg_from_layout",
+    "cg_to_front",
+    "yaw_inertia_dynamic_index",
+    "seat_x",
+    "seat_y",
+    "frontal_stiffness",
+    "face_stiffness",
+    "barrier_b1",
+    "crash3_a",
+    "crash3_b",
+    "crush_space_front",
+    "crush_space_side",
+    "crush_space_rear",
+    "structure_height_band",
+    "Method",
+    "METHODS",
+]
+
+#: Standard driver mass, kg: the 75 kg driver of the EU "mass in running order" definition
+#: (Regulation (EU) No 1230/2012, Art. 2) and VEHICLE_DATA.md's "driver 75 kg unless stated".
+STANDARD_DRIVER_KG = 75.0
+
+#: US NCAP full-width rigid-barrier test speed, 35 mph = 56 km/h [S] (VEHICLE_DATA.md).
+NCAP_FULL_WIDTH_SPEED_MPS = 56.0 * KPH
+
+#: Engine/drive layouts the estimators know (identity key ``layout``).
+#: ``cab-over``: driver over the front axle, engine under the seats (kei vans and trucks).
+#: ``ev-floor``: battery electric with the pack in the floor.
+LAYOUTS = ("front-engine", "rear-engine", "cab-over", "ev-floor")
+
+#: Body types the estimators know (identity key ``body``).
+BODIES = ("car", "suv", "van", "pickup")
+
+# --- tables of stated assumptions -------------------------------------------------------------
+
+#: Track / overall width (assumption): N-WGN 1305/1475 = 0.885, Jimny 1270-1280/1475 = 0.86-0.87
+#: [S, VEHICLE_DATA.md]; 0.87 is taken for every vehicle without a published track.
+TRACK_WIDTH_RATIO = 0.87
+
+#: Share of the total overhang (length - wheelbase) that lies ahead of the front axle
+#: (assumption): cab-over kei vans/trucks put the front axle under the driver, near the nose;
+#: pickups carry a long rear overhang behind the bed; other cars split about evenly.
+FRONT_OVERHANG_SHARE = {"cab-over": 0.30, "pickup": 0.43, "default": 0.50}
+
+#: CG distance behind the front axle as a fraction of the wheelbase, by layout (assumption):
+#: front-engine 0.42 (VEHICLE_DATA.md: 40-45 % for front-engined cars [E]); cab-over 0.45
+#: (engine under the seats moves mass back, empty bed keeps the rear light); ev-floor 0.48 (floor
+#: pack, near 50/50: Model Y gross weight distribution 46/54 front/rear [S, owner's manual data]);
+#: rear-engine 0.55 (engine behind the rear seat, about 45/55).
+CG_FRACTION_BY_LAYOUT = {"front-engine": 0.42, "cab-over": 0.45, "ev-floor": 0.48, "rear-engine": 0.55}
+
+#: Driver H-point behind the front axle as a fraction of the wheelbase, by layout (assumption).
+#: 0.34 for front-engine and ev-floor cars puts a kei driver about 0.2 m ahead of the CG, the low
+#: end of VEHICLE_DATA.md's 0.2-0.6 m [E]; cab-over drivers sit over the front axle (0.02);
+#: rear-engine two-seaters sit near mid-wheelbase (0.45).
+SEAT_FRACTION_BY_LAYOUT = {"front-engine": 0.34, "ev-floor": 0.34, "cab-over": 0.02, "rear-engine": 0.45}
+
+#: Seat centre-line offset from the vehicle centre line as a fraction of the half width
+#: (assumption), set so that a 1.475 m wide kei car gives VEHICLE_DATA.md's 0.35 m [E].
+SEAT_Y_HALF_WIDTH_FRACTION = 0.47
+
+#: Dynamic crush in the 56 km/h full-width test, by class, m (assumption): kei front ends are
+#: short (0.50 m); US cars and SUVs 0.60 m; pickups 0.55 m, which makes a 2.2 t half-ton pickup
+#: 1.6-1.9x stiffer than a 1.4-1.6 t car, inside the 1.5-2.5x that VEHICLE_DATA.md gives [M].
+DYNAMIC_CRUSH_BY_CLASS_M = {"kei": 0.50, "us-car": 0.60, "us-suv": 0.60, "us-truck": 0.55}
+
+#: Ratio of residual (measured after the test) to dynamic crush (assumption): 10-15 % of the
+#: crush springs back in a rigid-barrier test; 0.85 is taken.
+RESIDUAL_TO_DYNAMIC_CRUSH = 0.85
+
+#: No-damage speed b0 of the CRASH3 barrier fit V = b0 + b1*C, m/s. Front and rear: 5 mph
+#: (about 8 km/h, 2.2 m/s), the value commonly used with CRASH3 (Campbell, SAE 740565, 1974;
+#: CRASH3 User's Guide, NHTSA DOT-HS-805-732, 1981) [M]; side: 2 mph (0.9 m/s) (assumption:
+#: side structures dent at lower speed).
+B0_BY_FACE_MPS = {"front": 2.2, "rear": 2.2, "side": 0.9}
+
+#: Stiffness of the side and the rear relative to the front of the same vehicle (assumption):
+#: side 0.4 (doors and sills against rails and engine), rear 0.6.
+FACE_STIFFNESS_RATIO = {"front": 1.0, "side": 0.40, "rear": 0.60}
+
+#: Distance from the front axle back to the firewall, m, by layout (assumption); negative when
+#: the cab's front wall lies ahead of the axle (cab-over).
+FIREWALL_BEHIND_AXLE_M = {"front-engine": 0.20, "ev-floor": 0.20, "rear-engine": 0.0, "cab-over": -0.20}
+
+#: Share of the bumper-to-firewall depth that can crush (assumption): the engine block, motor
+#: and suspension towers do not.
+USABLE_FRONT_DEPTH = 0.75
+
+#: Half the seated hip breadth of an adult occupant, m (assumption: 0.40 m hip breadth).
+OCCUPANT_HALF_WIDTH_M = 0.20
+
+#: Rear crush space as a share of the rear overhang (assumption): 0.8 for cars, SUVs and vans
+#: (fuel tank, seat backs); 1.5 for pickups, whose bed and frame lie between bumper and cab.
+REAR_CRUSH_SHARE = {"pickup": 1.5, "default": 0.8}
+
+#: Height band (low, high) of the front energy-absorbing structure above the ground, m.
+#: kei 0.40-0.50 [E] and us-truck (half-ton pickups) 0.55-0.65 [E] from VEHICLE_DATA.md;
+#: us-car 0.406-0.508 = the US Part 581 bumper zone, 16-20 in [S, PHYSICS.md 4]; us-suv
+#: 0.45-0.60 (assumption: the 2003 voluntary commitment makes SUV rails overlap the Part 581
+#: zone); us-truck-hd 0.62-0.78 (assumption: VEHICLE_DATA.md says only "heavy-duty higher").
+STRUCTURE_BANDS_M = {
+    "kei": (0.40, 0.50),
+    "us-car": (0.406, 0.508),
+    "us-suv": (0.45, 0.60),
+    "us-truck": (0.55, 0.65),
+    "us-truck-hd": (0.62, 0.78),
+}
+
+
+def _lookup(table: dict, key: str, what: str):
+    try:
+        return table[key]
+    except KeyError:
+        raise ValueError(f"no {what} for {key!r}; known: {', '.join(sorted(table))}") from None
+
+
+# --- estimators -------------------------------------------------------------------------------
+
+
+def standard_load(occupants: float = 1.0, occupant_mass_kg: float = STANDARD_DRIVER_KG) -> float:
+    """Load carried in the crash, kg: ``occupants * occupant_mass_kg``.
+
+    Default one 75 kg driver (EU mass-in-running-order driver, Reg. (EU) 1230/2012).
+    """
+    return occupants * occupant_mass_kg
+
+
+def track_from_width(width_m: float, ratio: float = TRACK_WIDTH_RATIO) -> float:
+    """Track (tread), m: ``ratio * width_m``, ratio 0.87 (assumption, from N-WGN and Jimny [S])."""
+    return ratio * width_m
+
+
+def front_overhang_split(
+    length_m: float, wheelbase_m: float, layout: str, body: str, share: float | None = None
+) -> float:
+    """Front overhang, m: ``share * (length_m - wheelbase_m)``.
+
+    ``share`` (assumption) is 0.30 for cab-over layouts, 0.43 for pickups and 0.50 otherwise.
+    """
+    if share is None:
+        if layout == "cab-over":
+            share = FRONT_OVERHANG_SHARE["cab-over"]
+        elif body == "pickup":
+            share = FRONT_OVERHANG_SHARE["pickup"]
+        else:
+            share = FRONT_OVERHANG_SHARE["default"]
+    return share * (length_m - wheelbase_m)
+
+
+def cg_from_axle_load(wheelbase_m: float, front_axle_load_fraction: float) -> float:
+    """CG distance behind the front axle, m, from the static axle loads (statics):
+    ``a = (1 - front_axle_load_fraction) * wheelbase_m``."""
+    return (1.0 - front_axle_load_fraction) * wheelbase_m
+
+
+def cg_from_layout(wheelbase_m: float, layout: str, fraction: float | None = None) -> float:
+    """CG distance behind the front axle, m: ``fraction * wheelbase_m``.
+
+    ``fraction`` by layout (assumption; VEHICLE_DATA.md gives 40-45 % for front-engined cars):
+    front-engine 0.42, cab-over 0.45, ev-floor 0.48, rear-engine 0.55.
+    """
+    if fraction is None:
+        fraction = _lookup(CG_FRACTION_BY_LAYOUT, layout, "CG fraction")
+    return fraction * wheelbase_m
+
+
+def cg_to_front(front_overhang_m: float, cg_to_front_axle_m: float) -> float:
+    """Distance from the front face back to the CG, m: front overhang + CG-to-front-axle (geometry)."""
+    return front_overhang_m + cg_to_front_axle_m
+
+
+def yaw_inertia_dynamic_index(
+    mass_kg: float, a_m: float, b_m: float, dynamic_index: float = 1.0
+) -> float:
+    """Yaw moment of inertia, kg m^2: ``I_z = DI * m * a * b``.
+
+    a, b: CG to front and rear axle. The dynamic index DI = k^2/(a b) is close to 1 (0.8-1.2) for
+    most passenger cars (VEHICLE_DATA.md, after Garrott et al. / Heydinger et al., NHTSA
+    inertial-parameter data [E/M]); default 1.0.
+    """
+    return dynamic_index * mass_kg * a_m * b_m
+
+
+def seat_x(
+    wheelbase_m: float, cg_to_front_axle_m: float, layout: str, fraction: float | None = None
+) -> float:
+    """Seat H-point ahead of the CG, m (vehicle frame, x forward): ``a - fraction * wheelbase_m``.
+
+    The H-point lies ``fraction * wheelbase_m`` behind the front axle; ``fraction`` by layout
+    (assumption): front-engine and ev-floor 0.34, cab-over 0.02 (driver over the front axle),
+    rear-engine 0.45. Moving the CG back moves the seat forward relative to it.
+    """
+    if fraction is None:
+        fraction = _lookup(SEAT_FRACTION_BY_LAYOUT, layout, "seat fraction")
+    return cg_to_front_axle_m - fraction * wheelbase_m
+
+
+def seat_y(
+    width_m: float, drive_side: str, seat: str, fraction: float = SEAT_Y_HALF_WIDTH_FRACTION
+) -> float:
+    """Seat lateral position from the centre line, m (y to the left): ``+-fraction * width_m / 2``.
+
+    The driver sits on the ``drive_side`` (right-hand drive: y < 0), the front passenger opposite.
+    ``fraction`` 0.47 (assumption; a 1.475 m kei car gives 0.35 m, VEHICLE_DATA.md [E]).
+    """
+    if drive_side not in ("left", "right") or seat not in ("driver", "passenger"):
+        raise ValueError(f"drive_side must be left/right and seat driver/passenger, got {drive_side!r}, {seat!r}")
+    on_right = (drive_side == "right") == (seat == "driver")
+    offset = fraction * width_m / 2.0
+    return -offset if on_right else offset
+
+
+def frontal_stiffness(
+    mass_kg: float, dynamic_crush_m: float, test_speed_mps: float = NCAP_FULL_WIDTH_SPEED_MPS
+) -> float:
+    """Linear frontal stiffness, N/m: ``k = m * (V / C)^2`` (PHYSICS.md 4, VEHICLE_DATA.md).
+
+    A linear spring stopping mass m from speed V in a crush C stores ``m V^2 / 2 = k C^2 / 2``.
+    V: US NCAP full-width speed 56 km/h [S]; C: dynamic crush by class (assumption, see
+    `DYNAMIC_CRUSH_BY_CLASS_M`).
+    """
+    return mass_kg * (test_speed_mps / dynamic_crush_m) ** 2
+
+
+def face_stiffness(front_stiffness_n_per_m: float, ratio: float) -> float:
+    """Side or rear linear stiffness, N/m: ``ratio * k_front`` (ratio: assumption, side 0.4, rear 0.6)."""
+    return ratio * front_stiffness_n_per_m
+
+
+def barrier_b1(test_speed_mps: float, residual_crush_m: float, b0_mps: float) -> float:
+    """Slope b1 of the CRASH3 barrier fit ``V = b0 + b1 * C``, 1/s: ``(V - b0) / C``
+    (Campbell, SAE 740565; PHYSICS.md 4). C is the residual crush, m."""
+    return (test_speed_mps - b0_mps) / residual_crush_m
+
+
+def crash3_a(mass_kg: float, b0_mps: float, b1_per_s: float, crush_width_m: float) -> float:
+    """CRASH3 A coefficient, force per unit width, N/m: ``A = m * b0 * b1 / L`` (PHYSICS.md 4)."""
+    return mass_kg * b0_mps * b1_per_s / crush_width_m
+
+
+def crash3_b(mass_kg: float, b1_per_s: float, crush_width_m: float) -> float:
+    """CRASH3 B coefficient, N/m^2: ``B = m * b1^2 / L`` (PHYSICS.md 4)."""
+    return mass_kg * b1_per_s**2 / crush_width_m
+
+
+def crush_space_front(
+    front_overhang_m: float, layout: str, usable: float = USABLE_FRONT_DEPTH,
+    firewall_behind_axle_m: float | None = None,
+) -> float:
+    """Front crush space, m: ``usable * (front overhang + firewall behind axle)``.
+
+    Bumper-to-firewall depth is the front overhang plus the firewall's distance behind the front
+    axle (by layout: front-engine/ev-floor 0.20 m, rear-engine 0.0 m, cab-over -0.20 m); 75 % of
+    it can crush (assumptions). Floored at 0.05 m.
+    """
+    if firewall_behind_axle_m is None:
+        firewall_behind_axle_m = _lookup(FIREWALL_BEHIND_AXLE_M, layout, "firewall position")
+    return max(0.05, usable * (front_overhang_m + firewall_behind_axle_m))
+
+
+def crush_space_side(
+    width_m: float, seat_y_m: float, occupant_half_width_m: float = OCCUPANT_HALF_WIDTH_M
+) -> float:
+    """Side crush space, m: door skin to occupant, ``width/2 - |seat_y| - occupant half width``.
+
+    Half hip breadth 0.20 m (assumption); a 1.475 m kei car gives 0.19 m, inside the 0.15-0.25 m
+    of VEHICLE_DATA.md [E]. Floored at 0.05 m.
+    """
+    return max(0.05, width_m / 2.0 - abs(seat_y_m) - occupant_half_width_m)
+
+
+def crush_space_rear(rear_overhang_m: float, body: str, share: float | None = None) -> float:
+    """Rear crush space, m: ``share * rear overhang``; share 0.8, pickups 1.5 (assumption).
+    Floored at 0.05 m."""
+    if share is None:
+        share = REAR_CRUSH_SHARE["pickup"] if body == "pickup" else REAR_CRUSH_SHARE["default"]
+    return max(0.05, share * rear_overhang_m)
+
+
+def structure_height_band(band: str) -> tuple[float, float]:
+    """Height band (low, high) of the front structure above the ground, m, by class band.
+
+    kei 0.40-0.50 [E], us-car 0.406-0.508 (Part 581 zone [S]), us-suv 0.45-0.60 (assumption),
+    us-truck 0.55-0.65 [E], us-truck-hd 0.62-0.78 (assumption); see `STRUCTURE_BANDS_M`.
+    """
+    return _lookup(STRUCTURE_BANDS_M, band, "structure height band")
+
+
+# --- the methods a catalog file can name ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Method:
+    """A named estimation method as a catalog file refers to it.
+
+    ``compute(field, get, **params)`` returns the estimate of ``field``; ``get(name)`` resolves
+    another field or identity key of the same vehicle (so inputs are tracked). ``params`` names
+    the keyword parameters a file may set (``params = { ... }`` in the entry), with their types.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    summary: str
+    compute: Callable
+    params: dict
+
+
+def _m_standard_load(field, get, occupants=1.0, occupant_mass_kg=STANDARD_DRIVER_KG):
+    return standard_load(occupants, occupant_mass_kg)
+
+
+def _m_track(field, get, ratio=TRACK_WIDTH_RATIO):
+    return track_from_width(get("width_m"), ratio)
+
+
+def _m_overhang(field, get, share=None):
+    return front_overhang_split(get("length_m"), get("wheelbase_m"), get("layout"), get("body"), share)
+
+
+def _m_cg(field, get, fraction=None):
+    fraction_front = get("front_axle_load_fraction", optional=True)
+    if fraction_front is not None and fraction is None:
+        return cg_from_axle_load(get("wheelbase_m"), fraction_front)
+    return cg_from_layout(get("wheelbase_m"), get("layout"), fraction)
+
+
+def _m_cg_to_front(field, get):
+    return cg_to_front(get("front_overhang_m"), get("cg_to_front_axle_m"))
+
+
+def _m_mass(field, get):
+    return get("curb_mass_kg") + get("standard_load_kg")
+
+
+def _m_izz(field, get, dynamic_index=1.0):
+    a = get("cg_to_front_axle_m")
+    return yaw_inertia_dynamic_index(get("mass_kg"), a, get("wheelbase_m") - a, dynamic_index)
+
+
+def _m_seat(field, get, fraction=None, lateral_fraction=SEAT_Y_HALF_WIDTH_FRACTION):
+    seat = field.split("_")[0]
+    if field.endswith("_x_m"):
+        return seat_x(get("wheelbase_m"), get("cg_to_front_axle_m"), get("layout"), fraction)
+    return seat_y(get("width_m"), get("drive_side"), seat, lateral_fraction)
+
+
+def _m_stiffness_front(field, get, dynamic_crush_m=None, test_speed_kph=56.0):
+    if dynamic_crush_m is None:
+        dynamic_crush_m = _lookup(DYNAMIC_CRUSH_BY_CLASS_M, get("class"), "dynamic crush")
+    return frontal_stiffness(get("mass_kg"), dynamic_crush_m, test_speed_kph * KPH)
+
+
+def _m_stiffness_face(field, get, ratio=None):
+    face = field.split("_")[1]
+    if ratio is None:
+        ratio = FACE_STIFFNESS_RATIO[face]
+    return face_stiffness(get("stiffness_front_n_per_m"), ratio)
+
+
+def _crush_width(face, get):
+    """Crush width L, m (assumption): the vehicle width for front and rear, the wheelbase for a side."""
+    return get("wheelbase_m") if face == "side" else get("width_m")
+
+
+def _m_crash3(field, get, b0_mps=None, dynamic_crush_m=None, test_speed_kph=56.0,
+              residual_ratio=RESIDUAL_TO_DYNAMIC_CRUSH):
+    face = field.split("_")[2]
+    if dynamic_crush_m is None:
+        dynamic_crush_m = _lookup(DYNAMIC_CRUSH_BY_CLASS_M, get("class"), "dynamic crush")
+    m = get("mass_kg")
+    b0_front = B0_BY_FACE_MPS["front"]
+    b1 = barrier_b1(test_speed_kph * KPH, residual_ratio * dynamic_crush_m, b0_front)
+    if face != "front":
+        # Same B*L per unit mass as the face's share of frontal stiffness: b1 scales with sqrt(ratio).
+        b1 *= math.sqrt(get(f"stiffness_{face}_n_per_m") / get("stiffness_front_n_per_m"))
+    b0 = B0_BY_FACE_MPS[face] if b0_mps is None else b0_mps
+    width = _crush_width(face, get)
+    if field.startswith("crash3_a_"):
+        return crash3_a(m, b0, b1, width)
+    return crash3_b(m, b1, width)
+
+
+def _m_crush_front(field, get, usable=USABLE_FRONT_DEPTH, firewall_behind_axle_m=None):
+    return crush_space_front(get("front_overhang_m"), get("layout"), usable, firewall_behind_axle_m)
+
+
+def _m_crush_side(field, get, occupant_half_width_m=OCCUPANT_HALF_WIDTH_M):
+    return crush_space_side(get("width_m"), get("driver_seat_y_m"), occupant_half_width_m)
+
+
+def _m_crush_rear(field, get, share=None):
+    rear_overhang = get("length_m") - get("wheelbase_m") - get("front_overhang_m")
+    return crush_space_rear(rear_overhang, get("body"), share)
+
+
+def _m_structure(field, get, band=None):
+    low, high = structure_height_band(get("class") if band is None else band)
+    return low if field.endswith("_low_m") else high
+
+
+def _params(func) -> dict:
+    """Keyword parameters of a method function (after ``field, get``) and their types."""
+    out = {}
+    for name, p in list(inspect.signature(func).parameters.items())[2:]:
+        out[name] = str if isinstance(p.default, str) or name == "band" else float
+    return out
+
+
+def _method(name, fields, summary, func) -> Method:
+    return Method(name, tuple(fields), summary, func, _params(func))
+
+
+_FACES = ("front", "side", "rear")
+
+#: Every named method, by name. ``summary`` is what ``vehicles show`` prints.
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        _method("standard_driver", ["standard_load_kg"],
+                "occupants * 75 kg (one driver unless stated; EU Reg. 1230/2012 driver mass)",
+                _m_standard_load),
+        _method("crash_mass", ["mass_kg"], "curb mass + standard load", _m_mass),
+        _method("track_width_ratio", ["track_front_m", "track_rear_m"],
+                "0.87 * width (assumption, from N-WGN and Jimny treads [S])", _m_track),
+        _method("overhang_split", ["front_overhang_m"],
+                "share * (length - wheelbase); share 0.30 cab-over, 0.43 pickup, 0.50 other (assumption)",
+                _m_overhang),
+        _method("cg_position", ["cg_to_front_axle_m"],
+                "(1 - front axle load fraction) * wheelbase when the axle loads are known, else "
+                "layout fraction * wheelbase (front-engine 0.42, cab-over 0.45, ev-floor 0.48, "
+                "rear-engine 0.55; assumption after VEHICLE_DATA.md 40-45 %)", _m_cg),
+        _method("cg_to_front", ["cg_to_front_m"], "front overhang + CG to front axle (geometry)",
+                _m_cg_to_front),
+        _method("izz_dynamic_index", ["yaw_inertia_kgm2"],
+                "DI * m * a * b with dynamic index DI = 1 (VEHICLE_DATA.md, NHTSA inertia data)",
+                _m_izz),
+        _method("seat_layout",
+                ["driver_seat_x_m", "driver_seat_y_m", "passenger_seat_x_m", "passenger_seat_y_m"],
+                "x = a - fraction * wheelbase (front-engine/ev 0.34, cab-over 0.02, rear-engine "
+                "0.45), y = +-0.47 * width/2 on the drive side (assumption)", _m_seat),
+        _method("stiffness_ncap_crush", ["stiffness_front_n_per_m"],
+                "m * (V/C)^2, V = 56 km/h NCAP full width, C = dynamic crush by class "
+                "(kei 0.50, car/SUV 0.60, truck 0.55 m; assumption)", _m_stiffness_front),
+        _method("stiffness_face_ratio", ["stiffness_side_n_per_m", "stiffness_rear_n_per_m"],
+                "ratio * frontal stiffness (side 0.4, rear 0.6; assumption)", _m_stiffness_face),
+        _method("crash3_barrier_fit",
+                [f"crash3_{c}_{f}_n_per_m{'2' if c == 'b' else ''}" for f in _FACES for c in "ab"],
+                "V = b0 + b1*C fit of the 56 km/h full-width test (residual crush 0.85 * dynamic), "
+                "A = m*b0*b1/L, B = m*b1^2/L (PHYSICS.md 4); b0 2.2 m/s front/rear (5 mph, "
+                "CRASH3 practice), 0.9 m/s side; side/rear b1 scaled by sqrt(stiffness ratio); "
+                "L = width (front/rear) or wheelbase (side)", _m_crash3),
+        _method("crush_front_depth", ["crush_space_front_m"],
+                "0.75 * (front overhang + firewall behind front axle by layout) (assumption)",
+                _m_crush_front),
+        _method("crush_side_door", ["crush_space_side_m"],
+                "width/2 - |driver seat y| - 0.20 m occupant half width (assumption)", _m_crush_side),
+        _method("crush_rear_overhang", ["crush_space_rear_m"],
+                "share * rear overhang, share 0.8 (pickups 1.5) (assumption)", _m_crush_rear),
+        _method("structure_class_band", ["structure_height_low_m", "structure_height_high_m"],
+                "class default height band (kei 0.40-0.50 [E], us-car 0.406-0.508 Part 581 [S], "
+                "us-suv 0.45-0.60, us-truck 0.55-0.65 [E], us-truck-hd 0.62-0.78; assumption)",
+                _m_structure),
+    )
+}

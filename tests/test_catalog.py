@@ -1,0 +1,396 @@
+"""The bundled catalog, validation errors, merging and overrides."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import warnings
+from pathlib import Path
+
+import pytest
+
+from crashcompat import catalog as cc
+from crashcompat import estimators
+from crashcompat.vehicle import Vehicle
+
+DATA = Path(__file__).parent / "data" / "catalog"
+REPO_VEHICLES = Path(__file__).resolve().parents[1] / "vehicles"
+
+NAMED_KEI = ["N-BOX", "N-WGN", "N-ONE", "N-VAN", "Alto", "Wagon R", "Spacia", "Hustler", "Jimny",
+             "Every", "Carry", "Tanto", "Move", "Mira e:S", "Hijet Truck", "Sakura", "Dayz",
+             "eK X EV"]
+NAMED_US = ["F-150", "F-150 Lightning", "F-250 Super Duty", "Silverado 1500", "Silverado 2500HD",
+            "Sierra 1500", "1500", "2500", "Tundra", "Tacoma", "Tahoe", "Suburban", "Escalade",
+            "Expedition", "Explorer", "Grand Cherokee", "RAV4", "CR-V", "Model Y",
+            "Hummer EV pickup", "R1T", "Cybertruck"]
+NAMED_CARS = ["Mirage", "fortwo", "Civic", "Corolla", "Camry", "Accord", "Model 3"]
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch):
+    monkeypatch.delenv(cc.ENV_VAR, raising=False)
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return cc.load_catalog()
+
+
+def _problems(*paths):
+    return cc.validate_catalog([str(p) for p in paths])
+
+
+def _user_file(folder: Path, rel: str, text: str) -> Path:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _fixture_text(**changes) -> str:
+    text = (DATA / "good" / "kei" / "test-ok.toml").read_text()
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    return text
+
+
+# --- the bundled catalog --------------------------------------------------------------------
+
+
+def test_bundled_catalog_loads_every_file(cat):
+    files = sorted(REPO_VEHICLES.rglob("*.toml"))
+    assert len(cat) == len(files) >= 42
+    assert cc.validate_catalog() == []
+    assert cc.bundled_root().resolve() == REPO_VEHICLES.resolve()
+
+
+def test_coverage_by_class(cat):
+    assert len(cat.ids("kei")) >= 15
+    assert len(cat.ids("us-truck")) + len(cat.ids("us-suv")) >= 20
+    assert len(cat.ids("us-car")) >= 7
+    assert cat.classes == ("kei", "us-truck", "us-suv", "us-car")
+    models = {cls: {cat.record(v)["model"] for v in cat.ids(cls)} for cls in cc.CLASSES}
+    assert set(NAMED_KEI) <= models["kei"]
+    assert set(NAMED_US) <= models["us-truck"] | models["us-suv"]
+    assert set(NAMED_CARS) <= models["us-car"]
+    kinds = {cat.record(v)["body"] for v in cat.ids("kei")}
+    assert {"car", "van", "pickup"} <= kinds  # cars, vans and trucks
+    assert any(cat.record(v)["powertrain"] == "ev" for v in cat.ids("kei"))
+
+
+def test_ids_follow_the_folder_and_are_unique(cat):
+    seen = set()
+    for vid in cat:
+        file = Path(cat.file(vid))
+        assert vid == f"{file.parent.name}/{file.stem}"
+        assert vid.split("/")[0] == cat[vid].vehicle_class
+        assert vid not in seen
+        seen.add(vid)
+
+
+def test_every_kei_within_the_kei_limits(cat):
+    for vid in cat.ids("kei"):
+        rec = cat.record(vid)["fields"]
+        assert rec["length_m"]["value"] <= 3.40
+        assert rec["width_m"]["value"] <= 1.48
+        assert rec["height_m"]["value"] <= 2.00
+        if cat.record(vid)["powertrain"] != "ev":
+            assert rec["displacement_cc"]["value"] <= 660
+        assert cat[vid].driver_seat_y_m < 0  # right-hand drive
+
+
+def test_every_vehicle_is_valid_and_matches_its_record(cat):
+    for vid, v in cat.items():
+        assert isinstance(v, Vehicle) and v.id == vid
+        rebuilt = Vehicle(**{f: getattr(v, f) for f in v.__dataclass_fields__})  # re-runs its checks
+        assert rebuilt == v
+        rec = cat.record(vid)
+        assert v.name == f"{rec['make']} {rec['model']} ({rec['generation']})"
+        f = rec["fields"]
+        assert v.mass_kg == pytest.approx(f["curb_mass_kg"]["value"] + f["standard_load_kg"]["value"])
+        assert f["standard_load_kg"]["value"] == 75.0
+        assert v.yaw_inertia_kgm2 == f["yaw_inertia_kgm2"]["value"]
+        if rec["market"] == "US":
+            assert v.driver_seat_y_m > 0  # left-hand drive
+
+
+def test_every_numeric_field_has_provenance(cat):
+    for vid in cat:
+        rec = cat.record(vid)
+        for name in cc.FIELDS:
+            if name in ("displacement_cc", "front_axle_load_fraction") and name not in rec["fields"]:
+                continue
+            f = rec["fields"][name]
+            assert f["unit"] == cc.FIELDS[name].unit
+            assert f["kind"] in ("spec", "estimate"), (vid, name)
+            if f["kind"] == "spec":
+                assert f["source"] and f["tag"] in ("S", "M"), (vid, name)
+                if f["tag"] == "M":
+                    assert "not re-checked" in f["source"], (vid, name)
+            else:
+                assert f["method"], (vid, name)
+
+
+def test_bundled_files_write_every_field_and_tag_every_figure():
+    for path in REPO_VEHICLES.rglob("*.toml"):
+        doc = tomllib.loads(path.read_text())
+        for name, spec in cc.FIELDS.items():
+            if spec.default_method and spec.in_file:
+                assert name in doc, (path.name, name)
+        for name, entry in doc.items():
+            if isinstance(entry, dict) and "value" in entry:
+                assert entry.get("tag") in ("S", "M", "E"), (path.name, name)
+                if "lb" in str(entry.get("source", entry.get("method", ""))):
+                    assert path.parent.name.startswith("us-")
+
+
+def test_mass_in_lb_is_converted(cat):
+    rec = cat.record("us-truck/gmc-hummer-ev-pickup")["fields"]["curb_mass_kg"]
+    assert "9,046 lb" in rec["source"]
+    assert rec["value"] == pytest.approx(9046 * 0.45359237, abs=0.1)
+
+
+def test_estimates_follow_the_estimators(cat):
+    rec = cat.record("kei/honda-n-box")["fields"]
+    v = cat["kei/honda-n-box"]
+    a = rec["cg_to_front_axle_m"]["value"]
+    assert a == pytest.approx(0.42 * 2.52)
+    assert v.yaw_inertia_kgm2 == pytest.approx(v.mass_kg * a * (2.52 - a))
+    assert v.cg_to_front_m == pytest.approx(0.5 * (3.395 - 2.52) + a)
+    assert rec["yaw_inertia_kgm2"]["method"] == "izz_dynamic_index"
+    assert set(rec["yaw_inertia_kgm2"]["inputs"]) == {"mass_kg", "cg_to_front_axle_m", "wheelbase_m"}
+    hd = cat["us-truck/ford-f-250-super-duty"]
+    assert (hd.structure_height_low_m, hd.structure_height_high_m) == estimators.STRUCTURE_BANDS_M["us-truck-hd"]
+
+
+def test_changing_an_input_changes_the_estimate(tmp_path):
+    base, heavy = tmp_path / "base", tmp_path / "heavy"
+    _user_file(base, "kei/test-ok.toml", _fixture_text())
+    _user_file(heavy, "kei/test-ok.toml", _fixture_text(**{"value = 900": "value = 1800"}))
+    light = cc.load_catalog([base])["kei/test-ok"]
+    with pytest.warns(cc.CatalogOverrideWarning):
+        doubled = cc.load_catalog([base, heavy])["kei/test-ok"]
+    assert doubled.mass_kg == 1875.0
+    assert doubled.yaw_inertia_kgm2 / light.yaw_inertia_kgm2 == pytest.approx(1875.0 / 975.0)
+    assert doubled.stiffness_front_n_per_m > light.stiffness_front_n_per_m
+
+
+def test_estimate_params_and_given_values(tmp_path):
+    text = _fixture_text() + (
+        'yaw_inertia_kgm2 = { kind = "estimate", method = "izz_dynamic_index", params = { dynamic_index = 1.1 } }\n'
+        'crush_space_side_m = { value = 0.12, kind = "estimate", method = "door depth measured on a photo" }\n'
+        'front_axle_load_fraction = { value = 0.62, kind = "spec", source = "test sheet" }\n')
+    _user_file(tmp_path, "kei/test-ok.toml", text)
+    cat = cc.load_catalog([tmp_path])
+    v, rec = cat["kei/test-ok"], cat.record("kei/test-ok")["fields"]
+    a = 0.38 * 2.5
+    assert rec["cg_to_front_axle_m"]["value"] == pytest.approx(a)
+    assert v.yaw_inertia_kgm2 == pytest.approx(1.1 * 975.0 * a * (2.5 - a))
+    assert rec["yaw_inertia_kgm2"]["params"] == {"dynamic_index": 1.1}
+    assert v.crush_space_side_m == 0.12
+    assert rec["crush_space_side_m"]["method"] == "door depth measured on a photo"
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def test_unknown_key_names_file_key_and_suggestion():
+    problems = _problems(DATA / "bad" / "kei" / "typo.toml")
+    text = [str(p) for p in problems]
+    match = [t for t in text if "curb_mas_kg" in t]
+    assert match == [f"{DATA / 'bad' / 'kei' / 'typo.toml'}: key 'curb_mas_kg' is not a known key "
+                     "(did you mean 'curb_mass_kg'?)"]
+    assert any("required key 'curb_mass_kg' is missing" in t for t in text)
+
+
+def test_missing_required_field():
+    (p,) = _problems(DATA / "bad" / "kei" / "missing-mass.toml")
+    assert p.key == "curb_mass_kg" and p.found == "nothing"
+    assert str(p).startswith(str(DATA / "bad" / "kei" / "missing-mass.toml") + ": ")
+    assert "required key 'curb_mass_kg' is missing" in str(p) and "kg" in str(p)
+
+
+def test_wrong_type():
+    (p,) = _problems(DATA / "bad" / "kei" / "wrong-type.toml")
+    assert p.key == "curb_mass_kg.value"
+    assert str(p) == (f"{DATA / 'bad' / 'kei' / 'wrong-type.toml'}: curb_mass_kg.value must be a "
+                      "number in kg, found string '900'")
+
+
+def test_out_of_range():
+    (p,) = _problems(DATA / "bad" / "kei" / "heavy.toml")
+    assert str(p) == (f"{DATA / 'bad' / 'kei' / 'heavy.toml'}: curb_mass_kg must be between 400 "
+                      "and 6000 kg, found 12000")
+
+
+def test_kei_limit_violation_names_the_limit():
+    (p,) = _problems(DATA / "bad" / "kei" / "too-long.toml")
+    assert p.key == "length_m"
+    assert str(p) == (f"{DATA / 'bad' / 'kei' / 'too-long.toml'}: length_m must be at most 3.40 m "
+                      "(kei length limit), found 3.55 m")
+
+
+@pytest.mark.parametrize("key, value, limit", [
+    ("width_m", "1.52", "kei width limit"), ("height_m", "2.05", "kei height limit"),
+    ("displacement_cc", "996", "kei displacement limit")])
+def test_other_kei_limits(tmp_path, key, value, limit):
+    line = next(l for l in _fixture_text().splitlines() if l.startswith(key))
+    new = re.sub(r"value = [0-9.]+", f"value = {value}", line)
+    _user_file(tmp_path, "kei/x.toml", _fixture_text(**{line: new}))
+    (p,) = _problems(tmp_path)
+    assert p.key == key and limit in str(p) and value in str(p)
+
+
+def test_duplicate_id_in_two_folders():
+    (p,) = _problems(DATA / "dup")
+    assert p.key == "id"
+    assert "kei/dup" in p.found and "first.toml" in p.found and "second.toml" in p.file
+
+
+def test_more_errors_in_one_file_are_all_reported(tmp_path):
+    text = _fixture_text(**{'drive_side = "right"': 'drive_side = "centre"',
+                            'kind = "spec", source = "test fixture" }\nlength_m':
+                            'kind = "guess", source = "test fixture" }\nlength_m'})
+    text += 'cg_to_front_m = { kind = "estimate", method = "izz_dynamic_index" }\nmass_kg = 1000\n'
+    text += 'wheelbase_m2 = 3\nschema_version_typo = 1\n'
+    _user_file(tmp_path, "kei/many.toml", text)
+    problems = _problems(tmp_path)
+    keys = {p.key for p in problems}
+    assert {"drive_side", "curb_mass_kg.kind", "cg_to_front_m.method", "mass_kg", "wheelbase_m2",
+            "schema_version_typo"} <= keys
+    assert all(str(p).startswith(str(tmp_path / "kei" / "many.toml")) for p in problems)
+
+
+def test_bare_number_without_provenance_is_an_error(tmp_path):
+    _user_file(tmp_path, "kei/bare.toml", _fixture_text() + "yaw_inertia_kgm2 = 1500\n")
+    (p,) = _problems(tmp_path)
+    assert p.key == "yaw_inertia_kgm2" and "kind" in p.expected and p.found == "1500"
+
+
+def test_invalid_toml_and_stray_files_are_reported(tmp_path):
+    _user_file(tmp_path, "kei/broken.toml", "id = \n")
+    _user_file(tmp_path, "kei/notes.toml.bak", "x")
+    problems = _problems(tmp_path)
+    assert {Path(p.file).name for p in problems} == {"broken.toml", "notes.toml.bak"}
+
+
+def test_missing_folder_is_an_error(tmp_path):
+    (p,) = _problems(tmp_path / "nope")
+    assert "does not exist" in str(p)
+
+
+def test_load_collects_problems_from_every_file():
+    with pytest.raises(cc.CatalogError) as info:
+        cc.load_catalog([DATA / "bad"])
+    files = {Path(p.file).name for p in info.value.problems}
+    assert files == {"typo.toml", "too-long.toml", "missing-mass.toml", "wrong-type.toml", "heavy.toml"}
+    assert str(info.value).startswith(f"the vehicle catalog has {len(info.value.problems)} problems")
+
+
+# --- merging, overrides, selection ----------------------------------------------------------
+
+
+def test_user_folder_overrides_bundled_and_says_so():
+    with pytest.warns(cc.CatalogOverrideWarning, match="kei/honda-n-box"):
+        cat = cc.load_catalog([DATA / "override"])
+    assert cat["kei/honda-n-box"].mass_kg == 999 + 75
+    (ov,) = cat.overrides
+    assert ov.id == "kei/honda-n-box"
+    assert Path(ov.file) == DATA / "override" / "kei" / "honda-n-box.toml"
+    assert Path(ov.replaced).resolve() == (REPO_VEHICLES / "kei" / "honda-n-box.toml").resolve()
+    assert len(cat) == len(cc.load_catalog())
+
+
+def test_env_var_adds_folders(monkeypatch, tmp_path):
+    first = tmp_path / "first"
+    _user_file(first, "kei/test-ok.toml", _fixture_text())
+    monkeypatch.setenv(cc.ENV_VAR, f"{first}{os.pathsep}{DATA / 'override'}")
+    with pytest.warns(cc.CatalogOverrideWarning):
+        cat = cc.load_catalog()
+    assert "kei/test-ok" in cat
+    assert cat["kei/honda-n-box"].mass_kg == 1074
+    # explicit paths come after the environment: they win
+    other = tmp_path / "later"
+    _user_file(other, "kei/test-ok.toml", _fixture_text(**{"value = 900": "value = 950"}))
+    with pytest.warns(cc.CatalogOverrideWarning):
+        cat = cc.load_catalog([other])
+    assert cat["kei/test-ok"].mass_kg == 1025
+
+
+def test_no_override_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cat = cc.load_catalog([DATA / "good"])
+    assert cat.overrides == ()
+    assert "kei/test-ok" in cat
+
+
+def test_catalog_is_a_read_only_mapping(cat):
+    from collections.abc import Mapping
+
+    assert isinstance(cat, Mapping)
+    assert "kei/honda-n-box" in cat and "kei/nothing" not in cat
+    assert cat.get("kei/nothing") is None
+    with pytest.raises(TypeError):
+        cat["kei/x"] = None  # type: ignore[index]
+
+
+def test_unknown_id_suggests_close_ids(cat):
+    with pytest.raises(cc.UnknownVehicleError) as info:
+        cat.get_vehicle("n-box")
+    assert "kei/honda-n-box" in str(info.value)
+    assert isinstance(info.value, KeyError)
+    assert str(info.value).startswith("unknown vehicle id 'n-box'")
+    with pytest.raises(KeyError, match="us-truck/ford-f-150"):
+        cat["us-truck/ford-f150"]
+
+
+def test_select(cat):
+    kei = cat.select(["kei/*"])
+    assert kei == cat.ids("kei")
+    assert cat.select(["kei"]) == kei
+    f150 = cat.select(["*f-150*"])
+    assert f150 == ["us-truck/ford-f-150", "us-truck/ford-f-150-lightning"]
+    both = cat.select(["us-truck/ford-f-150", "*f-150*", "us-car"])
+    assert both[:2] == f150 and len(both) == len(set(both)) == 2 + len(cat.ids("us-car"))
+    with pytest.raises(cc.UnknownVehicleError, match="kei/honda-n-box"):
+        cat.select(["honda-n-bx"])
+    with pytest.raises(cc.UnknownVehicleError, match="selector"):
+        cat.select(["mars/*"])
+
+
+def test_record_has_every_field_with_unit_kind_and_provenance(cat):
+    rec = cat.record("kei/nissan-sakura")
+    assert rec["id"] == "kei/nissan-sakura" and rec["class"] == "kei" and rec["drive_side"] == "right"
+    assert "displacement_cc" not in rec["fields"]  # EV
+    for name, f in rec["fields"].items():
+        assert {"value", "unit", "kind"} <= set(f)
+        assert f.get("source") or f.get("method")
+    rec["fields"]["curb_mass_kg"]["value"] = 0  # a copy: the catalog is unchanged
+    assert cat.record("kei/nissan-sakura")["fields"]["curb_mass_kg"]["value"] == 1075
+
+
+def test_content_hash_changes_with_content(tmp_path):
+    base = cc.load_catalog()
+    assert base.content_hash() == cc.load_catalog().content_hash()
+    assert re.fullmatch(r"[0-9a-f]{64}", base.content_hash())
+    _user_file(tmp_path, "kei/test-ok.toml", _fixture_text())
+    added = cc.load_catalog([tmp_path])
+    assert added.content_hash() != base.content_hash()
+
+
+def test_bundled_root_prefers_the_packaged_copy(tmp_path, monkeypatch):
+    pkg = tmp_path / "site-packages" / "crashcompat"
+    (pkg / "_vehicles").mkdir(parents=True)
+    monkeypatch.setattr(cc, "__file__", str(pkg / "catalog.py"))
+    assert cc.bundled_root() == (pkg / "_vehicles").resolve()
+
+
+def test_readme_documents_every_key_and_method():
+    readme = (REPO_VEHICLES / "README.md").read_text()
+    for name in [*cc.FIELDS, *cc.IDENTITY_KEYS, *estimators.METHODS]:
+        assert f"`{name}`" in readme or re.search(rf"\b{re.escape(name)}\b", readme), name
+    for method in estimators.METHODS.values():
+        for param in method.params:
+            assert f"`{param}`" in readme, (method.name, param)
