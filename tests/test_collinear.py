@@ -117,13 +117,13 @@ def test_parallel_driver_equals_scalar_loop():
     cols = [rng.uniform(-500, 3000, n), rng.uniform(300, 3000, n), rng.uniform(-40, 40, n),
             rng.uniform(-40, 40, n), rng.uniform(-0.2, 1.2, n)]
     cols[0][::97] = np.nan
-    s = np.ones(5, dtype=np.int64)
-    out = [np.empty(n) for _ in range(3)]
+    x = np.array(cols)
+    out = np.empty((3, n))
     status = np.empty(n, dtype=np.int8)
-    collinear_grid(*cols, s, *out, status)
+    collinear_grid(x, out, status)
     for i in range(n):
-        want = collinear_sf(*(c[i] for c in cols))
-        np.testing.assert_array_equal([o[i] for o in out], want[:3])
+        want = collinear_sf(*x[:, i])
+        np.testing.assert_array_equal(out[:, i], want[:3])
         assert status[i] == want[3]
     assert set(np.unique(status)) == {0, 3, 4}
 

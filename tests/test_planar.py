@@ -275,13 +275,13 @@ def test_parallel_driver_equals_scalar_loop():
     cols += [rng.uniform(-30, 30, n) for _ in range(5)]
     cols += [rng.uniform(0, 360, n), rng.uniform(-0.1, 1.1, n), rng.uniform(-0.1, 1.5, n)]
     cols[3][::50] = np.nan
-    s = np.ones(17, dtype=np.int64)
-    out = [np.empty(n) for _ in range(9)]
+    x = np.array(cols)
+    out = np.empty((9, n))
     status = np.empty(n, dtype=np.int8)
-    planar_grid(*cols, s, ENERGY_REL_TOL, *out, status)
+    planar_grid(x, ENERGY_REL_TOL, out, status)
     for i in range(n):
-        want = planar_sf(*(c[i] for c in cols), ENERGY_REL_TOL)
-        np.testing.assert_array_equal([o[i] for o in out], want[:9], err_msg=f"case {i}")
+        want = planar_sf(*x[:, i], ENERGY_REL_TOL)
+        np.testing.assert_array_equal(out[:, i], want[:9], err_msg=f"case {i}")
         assert status[i] == want[9]
     assert set(np.unique(status)) >= {0, 1, 3, 4}
 

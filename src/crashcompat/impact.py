@@ -61,12 +61,10 @@ class PlanarResult(_Result):
     status: np.ndarray
 
 
-def _prepare(names, values):
-    """Broadcast inputs to one shape; return (shape, flat inputs, strides) for the kernels.
+def _pack(names, values):
+    """Broadcast the inputs and pack them into one C-contiguous (k, n) float64 array.
 
-    Inputs that are scalars (or have one element) stay length-1 arrays with stride 0 so that a
-    large grid with constant parameters does not copy them; otherwise arrays are broadcast and
-    made contiguous.
+    Returns (shape, packed). Scalars fill their row without building a broadcast temporary.
     """
     arrays = [np.asarray(v, dtype=np.float64) for v in values]
     try:
@@ -75,15 +73,13 @@ def _prepare(names, values):
         desc = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays) if a.ndim)
         raise ValueError(f"the shapes of {desc} do not broadcast together") from None
     n = int(np.prod(shape, dtype=np.int64))
-    flat, strides = [], []
-    for a in arrays:
+    packed = np.empty((len(arrays), n))
+    for k, a in enumerate(arrays):
         if a.size == 1:
-            flat.append(np.ascontiguousarray(a.reshape(1)))
-            strides.append(0)
+            packed[k] = a.reshape(())
         else:
-            flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(n))
-            strides.append(1)
-    return shape, n, flat, np.asarray(strides, dtype=np.int64)
+            packed[k].reshape(shape)[...] = a
+    return shape, packed
 
 
 def _shape_out(arr, shape):
@@ -107,11 +103,11 @@ def collinear_impact(m1, m2, v1, v2, restitution) -> CollinearResult:
     from crashcompat.kernels.collinear import collinear_grid
 
     names = ("m1", "m2", "v1", "v2", "restitution")
-    shape, n, flat, s = _prepare(names, (m1, m2, v1, v2, restitution))
-    out = [np.empty(n) for _ in range(3)]
-    status = np.empty(n, dtype=np.int8)
-    collinear_grid(*flat, s, *out, status)
-    return CollinearResult(*(_shape_out(a, shape) for a in (*out, status)))
+    shape, x = _pack(names, (m1, m2, v1, v2, restitution))
+    y = np.empty((3, x.shape[1]))
+    status = np.empty(x.shape[1], dtype=np.int8)
+    collinear_grid(x, y, status)
+    return CollinearResult(*(_shape_out(a, shape) for a in (*y, status)))
 
 
 PLANAR_ARGS = (
@@ -147,8 +143,8 @@ def planar_impact(m1, izz1, v1x, v1y, w1, r1x, r1y,
 
     args = (m1, izz1, v1x, v1y, w1, r1x, r1y, m2, izz2, v2x, v2y, w2, r2x, r2y,
             normal_deg, restitution, friction)
-    shape, n, flat, s = _prepare(PLANAR_ARGS, args)
-    out = [np.empty(n) for _ in range(9)]
-    status = np.empty(n, dtype=np.int8)
-    planar_grid(*flat, s, ENERGY_REL_TOL, *out, status)
-    return PlanarResult(*(_shape_out(a, shape) for a in (*out, status)))
+    shape, x = _pack(PLANAR_ARGS, args)
+    y = np.empty((9, x.shape[1]))
+    status = np.empty(x.shape[1], dtype=np.int8)
+    planar_grid(x, ENERGY_REL_TOL, y, status)
+    return PlanarResult(*(_shape_out(a, shape) for a in (*y, status)))

@@ -9,12 +9,16 @@
 
 from __future__ import annotations
 
+import types
+
 import numba
 
 FASTMATH = {"contract"}
 
 #: Options for scalar helpers (``*_sf``), inlined into the drivers by LLVM.
 SCALAR = dict(nogil=True, cache=True, error_model="numpy", fastmath=FASTMATH)
+#: Scalar helpers are inlined at numba IR level so the drivers see one loop body to vectorise.
+INLINE = dict(SCALAR, inline="always")
 #: Options for parallel drivers (``*_grid``).
 PARALLEL = dict(SCALAR, parallel=True)
 #: Options for serial drivers (used for benchmarks and small inputs).
@@ -25,15 +29,29 @@ prange = numba.prange
 
 
 def scalar(fn):
-    return numba.njit(**SCALAR)(fn)
+    return numba.njit(**INLINE)(fn)
+
+
+def _renamed(fn, suffix):
+    # numba's on-disk cache is keyed by the function's qualified name, not by its options: a
+    # parallel and a serial build of one Python function would overwrite each other's entries.
+    # Give each build its own copy of the function under its own name.
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix,
+                              fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = fn.__qualname__ + suffix
+    copy.__doc__ = fn.__doc__
+    copy.__module__ = fn.__module__
+    return copy
 
 
 def parallel(fn):
-    return numba.njit(**PARALLEL)(fn)
+    """Parallel driver (``prange`` runs on all numba threads)."""
+    return numba.njit(**PARALLEL)(_renamed(fn, "_parallel"))
 
 
 def serial(fn):
-    return numba.njit(**SERIAL)(fn)
+    """Serial driver of the same loop (``prange`` runs as ``range``)."""
+    return numba.njit(**SERIAL)(_renamed(fn, "_serial"))
 
 
 def set_threads(n: int | None) -> int:

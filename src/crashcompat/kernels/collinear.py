@@ -24,41 +24,33 @@ NAN = np.nan
 
 @scalar
 def collinear_sf(m1, m2, v1, v2, e):
-    """One case. Returns (dv1, dv2, energy_loss, status)."""
-    valid = (
-        math.isfinite(m1)
-        and math.isfinite(m2)
-        and math.isfinite(v1)
-        and math.isfinite(v2)
-        and m1 > 0.0
-        and m2 > 0.0
-        and e >= 0.0
-        and e <= 1.0
-    )
-    if not valid:
-        return NAN, NAN, NAN, np.int8(4)
+    """One case, without branches. Returns (dv1, dv2, energy_loss, status)."""
+    valid = ((abs(m1 + m2 + v1 + v2 + e) < math.inf) & (m1 > 0.0) & (m2 > 0.0) & (e >= 0.0)
+             & (e <= 1.0))
     vc = v1 - v2
-    if not vc > 0.0:
-        return NAN, NAN, NAN, np.int8(3)
+    contact = vc > 0.0
     msum = m1 + m2
     j = (1.0 + e) * vc / msum  # impulse per unit (m1*m2): P = m1*m2*j
-    dv1 = -m2 * j
-    dv2 = m1 * j
     loss = 0.5 * (m1 * m2 / msum) * vc * vc * (1.0 - e * e)
-    return dv1, dv2, loss, np.int8(0)
+    ok = valid & contact
+    code = 0 if contact else 3
+    code = code if valid else 4
+    return (-m2 * j if ok else NAN, m1 * j if ok else NAN, loss if ok else NAN, np.int8(code))
 
 
-def _collinear_loop(m1, m2, v1, v2, e, s, dv1, dv2, loss, status):
-    # s[k] is 1 when input k has one value per case and 0 when it is one value for all cases.
-    for i in prange(dv1.shape[0]):
-        a, b, c, d = collinear_sf(m1[i * s[0]], m2[i * s[1]], v1[i * s[2]], v2[i * s[3]], e[i * s[4]])
-        dv1[i] = a
-        dv2[i] = b
-        loss[i] = c
+def _collinear_loop(x, y, status):
+    # x: (5, n) inputs (m1, m2, v1, v2, e); y: (3, n) outputs (dv1, dv2, loss); status: (n,)
+    for i in prange(x.shape[1]):
+        a, b, c, d = collinear_sf(x[0, i], x[1, i], x[2, i], x[3, i], x[4, i])
+        y[0, i] = a
+        y[1, i] = b
+        y[2, i] = c
         status[i] = d
 
 
-#: Parallel driver: fills ``dv1, dv2, loss, status`` (length n) from inputs of length n or 1.
+N_IN = 5
+N_OUT = 3
+#: Parallel driver: ``collinear_grid(x, y, status)`` with x (5, n), y (3, n), status (n,).
 collinear_grid = parallel(_collinear_loop)
 #: Serial driver with the same signature (benchmarks, tiny inputs).
 collinear_serial = serial(_collinear_loop)

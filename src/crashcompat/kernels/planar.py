@@ -36,34 +36,28 @@ import math
 import numpy as np
 
 from crashcompat.kernels._jit import parallel, prange, scalar, serial
+from crashcompat.kernels._trig import cos_sin_deg_sf
 
 NAN = np.nan
-DEG = math.pi / 180.0
 
 
 @scalar
 def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, theta_deg, e, mu,
               rel_tol):
-    """One case.
+    """One case, without branches (every quantity is computed, then selected).
 
     Returns ``(dv1x, dv1y, dv2x, dv2y, dw1, dw2, pn, pt, energy_loss, status)``. ``rel_tol`` is
     the relative tolerance on the energy balance below which a tiny negative loss is taken as
     rounding rather than energy gain.
     """
-    finite = (
-        math.isfinite(m1) and math.isfinite(i1) and math.isfinite(v1x) and math.isfinite(v1y)
-        and math.isfinite(w1) and math.isfinite(r1x) and math.isfinite(r1y)
-        and math.isfinite(m2) and math.isfinite(i2) and math.isfinite(v2x) and math.isfinite(v2y)
-        and math.isfinite(w2) and math.isfinite(r2x) and math.isfinite(r2y)
-        and math.isfinite(theta_deg) and math.isfinite(e) and math.isfinite(mu)
-    )
-    if not (finite and m1 > 0.0 and m2 > 0.0 and i1 > 0.0 and i2 > 0.0
-            and e >= 0.0 and e <= 1.0 and mu >= 0.0):
-        return NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, np.int8(4)
+    # invalid input: the sum of all inputs is finite only if every one is (no overflow at the
+    # magnitudes of this domain; an overflowing sum is invalid input too)
+    total = (m1 + i1 + v1x + v1y + w1 + r1x + r1y + m2 + i2 + v2x + v2y + w2 + r2x + r2y
+             + theta_deg + e + mu)
+    valid = ((abs(total) < math.inf) & (m1 > 0.0) & (m2 > 0.0) & (i1 > 0.0) & (i2 > 0.0)
+             & (e >= 0.0) & (e <= 1.0) & (mu >= 0.0))
 
-    th = theta_deg * DEG
-    nx = math.cos(th)
-    ny = math.sin(th)
+    nx, ny = cos_sin_deg_sf(theta_deg)
     tx = ny
     ty = -nx
 
@@ -72,26 +66,27 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     wy = (v1y + w1 * r1x) - (v2y + w2 * r2x)
     wn = wx * nx + wy * ny
     wt = wx * tx + wy * ty
-    if not wn < 0.0:
-        return NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, np.int8(3)
+    contact = wn < 0.0
 
     r1n = r1x * nx + r1y * ny
     r1t = r1x * tx + r1y * ty
     r2n = r2x * nx + r2y * ny
     r2t = r2x * tx + r2y * ty
     inv_m = 1.0 / m1 + 1.0 / m2
-    an = inv_m + r1t * r1t / i1 + r2t * r2t / i2
-    at = inv_m + r1n * r1n / i1 + r2n * r2n / i2
-    b = r1t * r1n / i1 + r2t * r2n / i2
+    ii1 = 1.0 / i1
+    ii2 = 1.0 / i2
+    an = inv_m + r1t * r1t * ii1 + r2t * r2t * ii2
+    at = inv_m + r1n * r1n * ii1 + r2n * r2n * ii2
+    b = r1t * r1n * ii1 + r2t * r2n * ii2
     ep = 1.0 + e
 
     # sticking: An*Pn - B*Pt = -(1+e) wn ; -B*Pn + At*Pt = -wt
-    det = an * at - b * b
-    pn_stick = (-ep * wn * at - b * wt) / det
-    pt_stick = (-an * wt - ep * b * wn) / det
+    inv_det = 1.0 / (an * at - b * b)
+    pn_stick = (-ep * wn * at - b * wt) * inv_det
+    pt_stick = (-an * wt - ep * b * wn) * inv_det
 
-    # sliding, tangential impulse opposing the sticking direction's sign, capped by mu
-    s = 1.0 if pt_stick * pn_stick >= 0.0 else -1.0
+    # sliding: tangential impulse with the sticking impulse ratio's sign, capped by mu
+    s = math.copysign(1.0, pt_stick) * math.copysign(1.0, pn_stick)
     den_slide = an - s * mu * b
     pn_slide = -ep * wn / den_slide
     pt_slide = s * mu * pn_slide
@@ -104,48 +99,58 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     dwt = at * pt - b * pn
     loss = -0.5 * (pn * (2.0 * wn + dwn) + pt * (2.0 * wt + dwt))
     scale = 0.5 * (abs(pn * wn) + abs(pt * wt))
-    bad = (
-        (slide and not den_slide > 0.0)
-        or not pn > 0.0
-        or loss < -rel_tol * scale
-    )
+    bad = (slide & (den_slide <= 0.0)) | (pn <= 0.0) | (loss < -rel_tol * scale)
     pn_ff = -ep * wn / an
     loss_ff = 0.5 * (1.0 - e * e) * wn * wn / an
     pn = pn_ff if bad else pn
     pt = 0.0 if bad else pt
     loss = loss_ff if bad else max(loss, 0.0)
-    status = np.int8(2) if bad else (np.int8(1) if slide else np.int8(0))
 
     px = pt * tx + pn * nx
     py = pt * ty + pn * ny
-    dw1 = (r1x * py - r1y * px) / i1
-    dw2 = -(r2x * py - r2y * px) / i2
-    return px / m1, py / m1, -px / m2, -py / m2, dw1, dw2, pn, pt, loss, status
+    ok = valid & contact
+    nan = NAN
+    code = 2 if bad else (1 if slide else 0)
+    code = code if contact else 3
+    code = code if valid else 4
+    return (
+        px / m1 if ok else nan,
+        py / m1 if ok else nan,
+        -px / m2 if ok else nan,
+        -py / m2 if ok else nan,
+        (r1x * py - r1y * px) * ii1 if ok else nan,
+        -(r2x * py - r2y * px) * ii2 if ok else nan,
+        pn if ok else nan,
+        pt if ok else nan,
+        loss if ok else nan,
+        np.int8(code),
+    )
 
 
-def _planar_loop(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, theta_deg, e,
-                 mu, s, rel_tol, dv1x, dv1y, dv2x, dv2y, dw1, dw2, pn, pt, loss, status):
-    # s[k] is 1 when input k has one value per case and 0 when it is one value for all cases.
-    for i in prange(dv1x.shape[0]):
-        r = planar_sf(
-            m1[i * s[0]], i1[i * s[1]], v1x[i * s[2]], v1y[i * s[3]], w1[i * s[4]],
-            r1x[i * s[5]], r1y[i * s[6]], m2[i * s[7]], i2[i * s[8]], v2x[i * s[9]],
-            v2y[i * s[10]], w2[i * s[11]], r2x[i * s[12]], r2y[i * s[13]], theta_deg[i * s[14]],
-            e[i * s[15]], mu[i * s[16]], rel_tol,
-        )
-        dv1x[i] = r[0]
-        dv1y[i] = r[1]
-        dv2x[i] = r[2]
-        dv2y[i] = r[3]
-        dw1[i] = r[4]
-        dw2[i] = r[5]
-        pn[i] = r[6]
-        pt[i] = r[7]
-        loss[i] = r[8]
+def _planar_loop(x, rel_tol, y, status):
+    # x: (17, n) inputs in the order of planar_sf's arguments; y: (9, n) outputs; status: (n,).
+    # Two 2-D arrays instead of 26 separate ones keep LLVM's runtime alias checks few enough
+    # for the loop to be vectorised.
+    for i in prange(x.shape[1]):
+        r = planar_sf(x[0, i], x[1, i], x[2, i], x[3, i], x[4, i], x[5, i], x[6, i], x[7, i],
+                      x[8, i], x[9, i], x[10, i], x[11, i], x[12, i], x[13, i], x[14, i],
+                      x[15, i], x[16, i], rel_tol)
+        y[0, i] = r[0]
+        y[1, i] = r[1]
+        y[2, i] = r[2]
+        y[3, i] = r[3]
+        y[4, i] = r[4]
+        y[5, i] = r[5]
+        y[6, i] = r[6]
+        y[7, i] = r[7]
+        y[8, i] = r[8]
         status[i] = r[9]
 
 
-#: Parallel driver over cases; inputs of length n or 1 (see ``s``), outputs of length n.
+#: Number of inputs and float outputs per case.
+N_IN = 17
+N_OUT = 9
+#: Parallel driver: ``planar_grid(x, rel_tol, y, status)`` with x (17, n), y (9, n), status (n,).
 planar_grid = parallel(_planar_loop)
 #: Serial driver with the same signature.
 planar_serial = serial(_planar_loop)

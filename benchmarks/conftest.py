@@ -1,0 +1,47 @@
+"""Benchmark helpers: cases/s per kernel and implementation, and ratios measured in the same run.
+
+Each benchmark calls ``record(kind, impl, n)`` after ``benchmark(...)``; at the end of the run a
+table of median cases/s and the ratio of the numba kernel to the NumPy baseline and to the
+pure-Python reference is printed. With ``--benchmark-disable`` (CI smoke runs) nothing is timed
+and no table is printed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+_RESULTS: dict[tuple[str, str, int], float] = {}
+
+
+@pytest.fixture
+def record(benchmark):
+    def _record(kernel: str, impl: str, n: int):
+        stats = getattr(benchmark, "stats", None)
+        if stats is None or benchmark.disabled:
+            return
+        median = stats.stats.median
+        rate = n / median
+        benchmark.extra_info.update(kernel=kernel, impl=impl, n=n, cases_per_s=rate)
+        _RESULTS[(kernel, impl, n)] = rate
+
+    return _record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _RESULTS:
+        return
+    tr = terminalreporter
+    tr.section("crashcompat cases/s (median) and ratios, same run")
+    for (kernel, impl, n), rate in sorted(_RESULTS.items()):
+        line = f"{kernel:10s} {impl:16s} n={n:>10,d} {rate:14,.0f} cases/s"
+        if impl.startswith("numba"):
+            base = [r for (k, i, _), r in _RESULTS.items() if k == kernel and i == "numpy"
+                    and (k, i, n) in _RESULTS]
+            np_rate = _RESULTS.get((kernel, "numpy", n))
+            ref = [r for (k, i, _), r in _RESULTS.items() if k == kernel and i == "reference"]
+            if np_rate:
+                line += f"   x{rate / np_rate:6.1f} vs numpy"
+            if ref:
+                line += f"   x{rate / ref[0]:9.0f} vs reference"
+            del base
+        tr.write_line(line)
