@@ -25,6 +25,8 @@ _LAZY = {
     "collide": "crashcompat.scenario",
     "CollisionResult": "crashcompat.scenario",
     "CONFIGURATIONS": "crashcompat.scenario",
+    "run_grid": "crashcompat.grid",
+    "GridSpec": "crashcompat.grid",
     "load_catalog": "crashcompat.catalog",
     "Catalog": "crashcompat.catalog",
 }

@@ -16,16 +16,17 @@ one point (the centre of the engaged area) on the struck face:
     ``min(overlap * W_subject, W_partner)``. The contact plane bisects the two front faces
     (assumption), so the normal pushing the subject points along ``180 + angle_deg / 2``.
 ``side``
-    The partner's front (centre) strikes the subject's ``struck_side`` (default ``driver``: the
-    near side for the driver) at ``impact_position_m`` ahead of the subject's CG (default: the
-    driver's seat). ``angle_deg = 0`` is a perpendicular impact; a positive angle turns the
-    partner's heading counter-clockwise. The normal is the side surface's.
+    The partner's front, centred at ``impact_position_m`` ahead of the subject's CG (default: the
+    driver's seat), strikes the subject's ``struck_side`` (default ``driver``: the near side for
+    the driver). The engaged area is the partner's front width clipped to the subject's length,
+    and the impulse acts at its centre. ``angle_deg = 0`` is a perpendicular impact; a positive
+    angle turns the partner's heading counter-clockwise. The normal is the side surface's.
 ``rear``
     The partner's front strikes the subject's rear; both head along +x (the partner turned by
     ``angle_deg``), the partner must be faster. Overlap as for ``frontal``.
 ``side-struck-by-subject``
-    The subject's front strikes the partner's ``struck_side`` at ``impact_position_m`` ahead of the
-    partner's CG (default: the partner's driver's seat).
+    The subject's front, centred at ``impact_position_m`` ahead of the partner's CG (default: the
+    partner's driver's seat), strikes the partner's ``struck_side``; engaged area as for ``side``.
 
 Speeds are along each vehicle's own heading (km/h, >= 0). Restitution is a number in [0, 1] or the
 speed-dependent model of PHYSICS.md section 3 (``"model"``, the default), evaluated at the normal
@@ -46,7 +47,7 @@ from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRes
 from crashcompat.units import KPH
 from crashcompat.vehicle import Vehicle
 
-__all__ = ["collide", "CollisionResult", "VehicleOutcome", "CONFIGURATIONS", "LIMITS"]
+__all__ = ["collide", "impact_geometry", "CollisionResult", "VehicleOutcome", "CONFIGURATIONS", "LIMITS"]
 
 CONFIGURATIONS = ("frontal", "side", "rear", "side-struck-by-subject")
 DEFAULT_FRICTION = 0.5  # inter-vehicle friction, PHYSICS.md 2 (assumption; Brach, PC-Crash 0.4-0.6)
@@ -147,9 +148,24 @@ def _check_position(vehicle: Vehicle, x: float, who: str):
         )
 
 
-def _geometry(subject, partner, configuration, angle_deg, overlap, impact_position_m,
-              struck_side, overlap_side):
-    """Headings, contact points in each vehicle's frame, normal, faces and engaged stiffness."""
+def _engaged_interval(x, striker_width, struck: Vehicle):
+    """The part of the struck side (metres ahead of its CG) that the striker's front covers,
+    when the striker's front is centred at ``x``: the striker's width clipped to the side."""
+    lo = max(x - striker_width / 2, -struck.cg_to_rear_m)
+    hi = min(x + striker_width / 2, struck.cg_to_front_m)
+    return lo, hi
+
+
+def impact_geometry(subject, partner, configuration, angle_deg, overlap, impact_position_m,
+                              struck_side="driver", overlap_side="left"):
+    """Geometry of one impact (see the module docstring), shared by collide() and the grid.
+
+    Returns ``(heading_subject_deg, heading_partner_deg, contact_subject_local,
+    contact_partner_local, normal_deg, (face_subject, face_partner), (k1, k2))`` where the contact
+    points are in each vehicle's own frame (m), the normal pushes the subject, and ``k1, k2`` are
+    the engaged linear stiffnesses (N/m): the face stiffness times the engaged fraction of the
+    face's width. Raises GeometryError when the vehicles cannot touch.
+    """
     ws, wp = subject.width_m, partner.width_m
     if overlap_side not in ("left", "right"):
         raise GeometryError(f"overlap_side must be 'left' or 'right', got {overlap_side!r}")
@@ -174,26 +190,28 @@ def _geometry(subject, partner, configuration, angle_deg, overlap, impact_positi
         sgn = _side_sign(subject, struck_side)
         x = subject.driver_seat_x_m if impact_position_m is None else float(impact_position_m)
         _check_position(subject, x, "subject")
+        lo, hi = _engaged_interval(x, wp, subject)
+        mid = 0.5 * (lo + hi)
         hs, hp = 0.0, -sgn * 90.0 + angle_deg
-        s_local = (x, sgn * ws / 2)
-        p_local = (partner.cg_to_front_m, 0.0)
+        s_local = (mid, sgn * ws / 2)
+        p_local = (partner.cg_to_front_m, sgn * (mid - x))
         normal = -sgn * 90.0
         faces = ("side", "front")
-        eng = min(wp, subject.length_m)
         widths = (subject.length_m, wp)
-        engaged = (eng, eng)
+        engaged = (hi - lo, hi - lo)
     elif configuration == "side-struck-by-subject":
         sgn = _side_sign(partner, struck_side)
         x = partner.driver_seat_x_m if impact_position_m is None else float(impact_position_m)
         _check_position(partner, x, "partner")
+        lo, hi = _engaged_interval(x, ws, partner)
+        mid = 0.5 * (lo + hi)
         hs, hp = -sgn * 90.0 + angle_deg, 0.0
-        s_local = (subject.cg_to_front_m, 0.0)
-        p_local = (x, sgn * wp / 2)
+        s_local = (subject.cg_to_front_m, sgn * (mid - x))
+        p_local = (mid, sgn * wp / 2)
         normal = sgn * 90.0
         faces = ("front", "side")
-        eng = min(ws, partner.length_m)
         widths = (ws, partner.length_m)
-        engaged = (eng, eng)
+        engaged = (hi - lo, hi - lo)
     else:
         raise GeometryError(
             f"configuration must be one of {', '.join(CONFIGURATIONS)}, got {configuration!r}"
@@ -275,7 +293,7 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
     if not -90.0 < angle_deg < 90.0:
         raise GeometryError(f"angle_deg must lie strictly between -90 and 90, got {angle_deg}")
 
-    hs, hp, s_local, p_local, normal, faces, k = _geometry(
+    hs, hp, s_local, p_local, normal, faces, k = impact_geometry(
         subject, partner, configuration, float(angle_deg), overlap, impact_position_m,
         struck_side, overlap_side)
     r1 = _rot(hs, *s_local)

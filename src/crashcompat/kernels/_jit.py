@@ -29,7 +29,14 @@ prange = numba.prange
 
 
 def scalar(fn):
+    """Scalar helper inlined into its callers at numba IR level (``*_sf``)."""
     return numba.njit(**INLINE)(fn)
+
+
+def scalar_call(fn):
+    """Scalar helper left to LLVM to inline; for large bodies whose IR inlining trips numba's
+    parfor array analysis inside ``prange`` loops."""
+    return numba.njit(**SCALAR)(fn)
 
 
 def _renamed(fn, suffix):

@@ -1,0 +1,692 @@
+"""Grid runs: vehicle pairs x impact conditions, computed chunk by chunk in compiled code.
+
+A grid specification (:class:`GridSpec`) names the vehicles and the values of every axis. The
+grid is their Cartesian product, in this axis order (the last varies fastest)::
+
+    subject, partner, configuration, <speed axes>, angle_deg, overlap, impact_position,
+    restitution, friction, load_kg
+
+The subject axis holds the subject vehicles followed by the reference vehicles, which take the
+subject's place in the same crashes for comparison (``subject_role`` tells them apart).
+
+Speeds come in one of two modes:
+
+- closing speed (``closing_speed_kph``, the default): in ``frontal`` impacts the subject drives at
+  ``split * vc`` and the partner at ``(1 - split) * vc``; in ``side`` and ``rear`` impacts the
+  partner strikes at ``vc`` and the subject stands still; in ``side-struck-by-subject`` the subject
+  strikes at ``vc`` and the partner stands still (the crash-test convention of a stationary struck
+  vehicle). Speed axes: ``closing_speed_kph``.
+- explicit (``subject_speed_kph`` and ``partner_speed_kph``): both axes, each vehicle along its own
+  heading, as in :func:`crashcompat.collide`.
+
+``overlap`` applies to ``frontal`` and ``rear``; ``impact_position`` (``driver-seat`` or metres
+ahead of the struck vehicle's CG) to ``side`` and ``side-struck-by-subject``. In configurations an
+axis does not apply to, its values repeat the same case. ``restitution`` values are numbers or
+``model`` (the speed-dependent model of PHYSICS.md 3, evaluated per case). ``load_kg`` is mass added
+to the subject at its CG (occupants, cargo) with a constant radius of gyration.
+
+The run never builds arrays the size of the grid: :mod:`crashcompat.kernels.grid` decodes each case
+from its flat index and small per-axis tables, chunk by chunk, in parallel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import math
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from crashcompat._version import __version__
+from crashcompat.errors import STATUS_NAMES, CrashCompatError, GeometryError
+from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL
+from crashcompat.scenario import CONFIGURATIONS, LIMITS, impact_geometry
+from crashcompat.units import KPH
+
+__all__ = ["GridSpec", "GridRun", "run_grid", "PRESETS", "parse_range", "load_spec",
+           "GridSpecError", "DEFAULT_REFERENCES"]
+
+#: Reference cars that take the subject's place by default: a US small (compact) and a
+#: mid-size sedan.
+DEFAULT_REFERENCES = ("us-car/toyota-corolla", "us-car/toyota-camry")
+
+#: Target number of cases per compiled chunk (bounded memory: ~20 float64 columns per case).
+DEFAULT_CHUNK = 1 << 19
+
+
+class GridSpecError(CrashCompatError, ValueError):
+    """A grid specification that cannot be run; the message says which key and why."""
+
+
+def parse_range(text, key: str) -> list[float]:
+    """Parse an axis written as a number, a list of numbers, or ``start:stop:step``.
+
+    The stop is included when it lies on the grid (``10:120:10`` gives 10, 20, ..., 120).
+    """
+    if isinstance(text, bool):
+        raise GridSpecError(f"{key}: expected a number, a list or 'start:stop:step', got {text!r}")
+    if isinstance(text, (int, float)):
+        return [float(text)]
+    if isinstance(text, (list, tuple)):
+        out = []
+        for item in text:
+            out += parse_range(item, key)
+        if not out:
+            raise GridSpecError(f"{key}: the axis is empty; give at least one value")
+        return out
+    if not isinstance(text, str):
+        raise GridSpecError(f"{key}: expected a number, a list or 'start:stop:step', got {text!r}")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) > 1:
+        return parse_range(parts, key)
+    if not parts:
+        raise GridSpecError(f"{key}: the axis is empty; give at least one value")
+    t = parts[0]
+    if ":" not in t:
+        try:
+            return [float(t)]
+        except ValueError:
+            raise GridSpecError(f"{key}: {t!r} is not a number") from None
+    bits = t.split(":")
+    if len(bits) != 3:
+        raise GridSpecError(f"{key}: write a range as start:stop:step, got {t!r}")
+    try:
+        start, stop, step = (float(b) for b in bits)
+    except ValueError:
+        raise GridSpecError(f"{key}: {t!r} has a part that is not a number") from None
+    if not step > 0:
+        raise GridSpecError(f"{key}: the step of {t!r} must be > 0")
+    if stop < start:
+        raise GridSpecError(f"{key}: the range {t!r} is empty (stop below start)")
+    n = int(math.floor((stop - start) / step + 1e-9)) + 1
+    return [start + k * step for k in range(n)]
+
+
+def _labels(values, key, allowed_words) -> list[str]:
+    """Axis values that are numbers or one of ``allowed_words``, as canonical string labels."""
+    if isinstance(values, (str, int, float)) and not isinstance(values, bool):
+        values = [values]
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.strip() in allowed_words:
+            out.append(v.strip())
+        elif isinstance(v, str) and ":" not in v and "," in v:
+            out += _labels(v.split(","), key, allowed_words)
+        else:
+            out += [_fmt(x) for x in parse_range(v, key)]
+    if not out:
+        raise GridSpecError(f"{key}: the axis is empty; give at least one value")
+    return out
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x)) if not float(x).is_integer() else str(int(x)) if abs(x) < 1e15 else repr(x)
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """Everything that defines a grid run. Axis values are lists; speeds in km/h.
+
+    See the module docstring for the meaning of each axis and ``vehicles/README.md`` for ids.
+    """
+
+    subjects: tuple[str, ...] = ("kei",)
+    partners: tuple[str, ...] = ("us-truck", "us-suv")
+    references: tuple[str, ...] = DEFAULT_REFERENCES
+    configurations: tuple[str, ...] = CONFIGURATIONS
+    closing_speed_kph: tuple[float, ...] | None = tuple(float(v) for v in range(10, 121, 10))
+    split: float = 0.5
+    subject_speed_kph: tuple[float, ...] | None = None
+    partner_speed_kph: tuple[float, ...] | None = None
+    angle_deg: tuple[float, ...] = (0.0,)
+    overlap: tuple[float, ...] = (1.0,)
+    impact_position: tuple[str, ...] = ("driver-seat",)
+    restitution: tuple[str, ...] = ("model",)
+    friction: tuple[float, ...] = (0.5,)
+    load_kg: tuple[float, ...] = (0.0,)
+    struck_side: str = "driver"
+    overlap_side: str = "left"
+    restitution_model: tuple[float, float, float] = (
+        DEFAULT_RESTITUTION_MODEL.e_lo, DEFAULT_RESTITUTION_MODEL.e_hi,
+        DEFAULT_RESTITUTION_MODEL.v_ref_mps)
+    name: str = "custom"
+
+    @property
+    def speed_mode(self) -> str:
+        return "explicit" if self.subject_speed_kph is not None else "closing"
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    def replace(self, **kw) -> "GridSpec":
+        return _validated(dataclasses.replace(self, **kw))
+
+
+PRESETS = {
+    # every kei x every US truck/SUV, the reference cars for comparison, all configurations,
+    # closing speeds 10-120 km/h, head-on and 30-degree oblique, full and 50 % overlap.
+    "kei-vs-us": dict(
+        name="kei-vs-us", subjects=("kei",), partners=("us-truck", "us-suv"),
+        references=DEFAULT_REFERENCES, configurations=CONFIGURATIONS,
+        closing_speed_kph=tuple(float(v) for v in range(10, 121, 10)), angle_deg=(0.0, 30.0),
+        overlap=(1.0, 0.5),
+    ),
+}
+
+_SPEC_KEYS = {f.name for f in dataclasses.fields(GridSpec)} | {"preset"}
+
+
+def _strs(value, key) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise GridSpecError(f"{key}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _validated(spec: GridSpec) -> GridSpec:
+    """Check and normalise every field; raise GridSpecError naming the key."""
+    kw = {}
+    for key in ("subjects", "partners", "references"):
+        kw[key] = _strs(getattr(spec, key), key)
+    if not kw["subjects"]:
+        raise GridSpecError("subjects: the axis is empty; name at least one vehicle, glob or class")
+    if not kw["partners"]:
+        raise GridSpecError("partners: the axis is empty; name at least one vehicle, glob or class")
+    confs = _strs(spec.configurations, "configurations")
+    for c in confs:
+        if c not in CONFIGURATIONS:
+            close = difflib.get_close_matches(c, CONFIGURATIONS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise GridSpecError(
+                f"configurations: {c!r} is not one of {', '.join(CONFIGURATIONS)}{hint}")
+    if not confs:
+        raise GridSpecError("configurations: the axis is empty; give at least one")
+    kw["configurations"] = confs
+    explicit = spec.subject_speed_kph is not None or spec.partner_speed_kph is not None
+    if explicit:
+        if spec.subject_speed_kph is None or spec.partner_speed_kph is None:
+            raise GridSpecError(
+                "give both subject_speed_kph and partner_speed_kph, or closing_speed_kph alone")
+        kw["closing_speed_kph"] = None
+        for key in ("subject_speed_kph", "partner_speed_kph"):
+            kw[key] = tuple(parse_range(getattr(spec, key), key))
+    else:
+        if spec.closing_speed_kph is None:
+            raise GridSpecError("closing_speed_kph: give closing speeds or both explicit speeds")
+        kw["closing_speed_kph"] = tuple(parse_range(spec.closing_speed_kph, "closing_speed_kph"))
+        kw["subject_speed_kph"] = kw["partner_speed_kph"] = None
+    for key in ("closing_speed_kph", "subject_speed_kph", "partner_speed_kph"):
+        vals = kw[key]
+        if vals is not None and min(vals) < 0:
+            raise GridSpecError(f"{key}: speeds must be >= 0 km/h, found {min(vals):g}")
+    if not (isinstance(spec.split, (int, float)) and 0.0 <= spec.split <= 1.0):
+        raise GridSpecError(f"split: the subject's share of the closing speed must be in [0, 1], "
+                            f"got {spec.split!r}")
+    kw["angle_deg"] = tuple(parse_range(spec.angle_deg, "angle_deg"))
+    if any(not -90 < a < 90 for a in kw["angle_deg"]):
+        raise GridSpecError("angle_deg: angles must lie strictly between -90 and 90 degrees")
+    kw["overlap"] = tuple(parse_range(spec.overlap, "overlap"))
+    if any(not 0 < o <= 1 for o in kw["overlap"]):
+        raise GridSpecError("overlap: each value must be a fraction in (0, 1]; with no overlap "
+                            "the vehicles cannot touch")
+    kw["impact_position"] = tuple(_labels(spec.impact_position, "impact_position",
+                                          ("driver-seat",)))
+    kw["restitution"] = tuple(_labels(spec.restitution, "restitution", ("model",)))
+    for lab in kw["restitution"]:
+        if lab != "model" and not 0 <= float(lab) <= 1:
+            raise GridSpecError(f"restitution: {lab} is outside [0, 1]")
+    kw["friction"] = tuple(parse_range(spec.friction, "friction"))
+    if min(kw["friction"]) < 0:
+        raise GridSpecError("friction: values must be >= 0")
+    kw["load_kg"] = tuple(parse_range(spec.load_kg, "load_kg"))
+    if min(kw["load_kg"]) < 0:
+        raise GridSpecError("load_kg: the added mass must be >= 0 kg")
+    if spec.struck_side not in ("driver", "passenger", "left", "right"):
+        raise GridSpecError("struck_side: must be driver, passenger, left or right")
+    if spec.overlap_side not in ("left", "right"):
+        raise GridSpecError("overlap_side: must be left or right")
+    rm = tuple(float(x) for x in spec.restitution_model)
+    if len(rm) != 3 or not (0 <= rm[0] <= 1 and 0 <= rm[1] <= 1 and rm[2] > 0):
+        raise GridSpecError("restitution_model: give [e_lo, e_hi, v_ref_mps] with e in [0, 1] "
+                            "and v_ref_mps > 0")
+    kw["restitution_model"] = rm
+    return dataclasses.replace(spec, **kw)
+
+
+def spec_from_dict(data: dict, source: str = "the grid spec", base: GridSpec | None = None
+                   ) -> GridSpec:
+    """Build a validated spec from a mapping (a TOML file's content or CLI options)."""
+    kw = {}
+    for key, value in data.items():
+        if key not in _SPEC_KEYS:
+            close = difflib.get_close_matches(key, sorted(_SPEC_KEYS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise GridSpecError(f"{source}: unknown key {key!r}{hint}")
+        kw[key] = value
+    preset = kw.pop("preset", None)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise GridSpecError(f"{source}: unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+        base = GridSpec(**PRESETS[preset])
+    base = base or GridSpec(**PRESETS["kei-vs-us"])
+    if "closing_speed_kph" in kw:
+        kw.setdefault("subject_speed_kph", None)
+        kw.setdefault("partner_speed_kph", None)
+    elif "subject_speed_kph" in kw or "partner_speed_kph" in kw:
+        kw.setdefault("closing_speed_kph", None)
+    try:
+        return _validated(dataclasses.replace(base, **kw))
+    except GridSpecError as exc:
+        raise GridSpecError(f"{source}: {exc}") from None
+
+
+def load_spec(path) -> GridSpec:
+    """Read a grid spec from a TOML file (keys as in :class:`GridSpec`, plus ``preset``)."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GridSpecError(f"grid spec {p} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GridSpecError(f"could not read grid spec {p}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GridSpecError(f"grid spec {p} is not valid TOML: {exc}") from None
+    return spec_from_dict(data, source=str(p))
+
+
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Summary:
+    """Grid summary: comparison rows, worst cases and counts by status."""
+
+    rows: list[dict]
+    worst: list[dict]
+    status_counts: dict[str, int]
+    n_cases: int
+    columns: tuple[str, ...] = field(default=())
+    worst_columns: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "worst": self.worst, "status_counts": self.status_counts,
+                "n_cases": self.n_cases}
+
+
+class GridRun:
+    """A prepared grid: axes, tables and compiled kernels; compute by chunks or summarise.
+
+    Build with :func:`run_grid`. Nothing is computed until :meth:`chunks`, :meth:`summary`,
+    :meth:`write`, :meth:`to_xarray` or :meth:`to_pandas` is called.
+    """
+
+    def __init__(self, spec: GridSpec, catalog=None, chunk_cases: int = DEFAULT_CHUNK):
+        from crashcompat.catalog import load_catalog
+
+        self.spec = spec
+        self.catalog = catalog if catalog is not None else load_catalog()
+        cat = self.catalog
+        self.subject_ids = cat.select(list(spec.subjects))
+        self.reference_ids = [r for r in (cat.select(list(spec.references))
+                                          if spec.references else [])
+                              if r not in self.subject_ids]
+        self.partner_ids = cat.select(list(spec.partners))
+        subj = self.subject_ids + self.reference_ids
+        self.roles = ["subject"] * len(self.subject_ids) + ["reference"] * len(self.reference_ids)
+        self.chunk_cases = int(chunk_cases)
+
+        axes: dict[str, object] = {
+            "subject": tuple(subj),
+            "partner": tuple(self.partner_ids),
+            "configuration": tuple(spec.configurations),
+        }
+        if spec.speed_mode == "closing":
+            axes["closing_speed_kph"] = np.asarray(spec.closing_speed_kph)
+            sa, sb = spec.closing_speed_kph, (0.0,)
+        else:
+            axes["subject_speed_kph"] = np.asarray(spec.subject_speed_kph)
+            axes["partner_speed_kph"] = np.asarray(spec.partner_speed_kph)
+            sa, sb = spec.subject_speed_kph, spec.partner_speed_kph
+        axes["angle_deg"] = np.asarray(spec.angle_deg)
+        axes["overlap"] = np.asarray(spec.overlap)
+        axes["impact_position"] = tuple(spec.impact_position)
+        axes["restitution"] = tuple(spec.restitution)
+        axes["friction"] = np.asarray(spec.friction)
+        axes["load_kg"] = np.asarray(spec.load_kg)
+        self.axes = axes
+        self._kshape = np.array([len(subj), len(self.partner_ids), len(spec.configurations),
+                                 len(sa), len(sb), len(spec.angle_deg), len(spec.overlap),
+                                 len(spec.impact_position), len(spec.restitution),
+                                 len(spec.friction), len(spec.load_kg)], dtype=np.int64)
+        self.shape = tuple(len(v) for v in axes.values())
+        self.n_cases = int(np.prod(self._kshape))
+        self.n_groups = int(np.prod(self._kshape[:5]))
+        self.inner = int(np.prod(self._kshape[5:]))
+        self._tables(subj, sa, sb)
+        self._summary: Summary | None = None
+
+    # -- tables --------------------------------------------------------------------------------
+    def _tables(self, subj, sa, sb):
+        spec, cat = self.spec, self.catalog
+        vehicles = [cat[v] for v in subj] + [cat[v] for v in self.partner_ids]
+        self._veh = np.array([[v.mass_kg, v.yaw_inertia_kgm2] for v in vehicles])
+        from crashcompat.kernels.grid import GEO_COLS
+
+        ns, npart, nc = len(subj), len(self.partner_ids), len(spec.configurations)
+        na, no, npos = len(spec.angle_deg), len(spec.overlap), len(spec.impact_position)
+        geo = np.empty((ns * npart * nc * na * no * npos, GEO_COLS))
+        g = 0
+        for s_id in subj:
+            s = cat[s_id]
+            for p_id in self.partner_ids:
+                p = cat[p_id]
+                for conf in spec.configurations:
+                    for ang in spec.angle_deg:
+                        for ov in spec.overlap:
+                            for pos in spec.impact_position:
+                                x = None if pos == "driver-seat" else float(pos)
+                                try:
+                                    hs, hp, sl, pl, normal, _faces, (k1, k2) = impact_geometry(
+                                        s, p, conf, ang, ov, x, spec.struck_side,
+                                        spec.overlap_side)
+                                except GeometryError as exc:
+                                    raise GridSpecError(
+                                        f"{s_id} vs {p_id}, {conf}, impact_position {pos}: {exc}"
+                                    ) from None
+                                geo[g] = _geo_row(s, p, hs, hp, sl, pl, normal, k1, k2)
+                                g += 1
+        self._geo = geo
+        spd = np.zeros((nc, len(sa), len(sb), 2))
+        for ic, conf in enumerate(spec.configurations):
+            for ia, a in enumerate(sa):
+                for ib, b in enumerate(sb):
+                    if spec.speed_mode == "explicit":
+                        vs, vp = a, b
+                    elif conf == "frontal":
+                        vs, vp = spec.split * a, (1.0 - spec.split) * a
+                    elif conf == "side-struck-by-subject":
+                        vs, vp = a, 0.0
+                    else:
+                        vs, vp = 0.0, a
+                    spd[ic, ia, ib] = (vs * KPH, vp * KPH)
+        self._spd = spd
+        self._e = np.array([np.nan if e == "model" else float(e) for e in spec.restitution])
+        self._mu = np.asarray(spec.friction, dtype=np.float64)
+        self._load = np.asarray(spec.load_kg, dtype=np.float64)
+        self._rmod = np.asarray(spec.restitution_model, dtype=np.float64)
+
+    def _kargs(self):
+        from crashcompat.impact import ENERGY_REL_TOL
+
+        return (self._kshape, self._veh, self._geo, self._spd, self._e, self._mu, self._load,
+                self._rmod, ENERGY_REL_TOL)
+
+    # -- description ---------------------------------------------------------------------------
+    @property
+    def result_columns(self) -> tuple[str, ...]:
+        from crashcompat.kernels.grid import CASE_COLUMNS
+
+        return CASE_COLUMNS + ("status",)
+
+    def metadata(self) -> dict:
+        """Version, spec, catalog hash, models and parameters: stored with every output."""
+        m = self.spec.restitution_model
+        return {
+            "crashcompat_version": __version__,
+            "grid_spec": self.spec.to_dict(),
+            "catalog_sha256": self.catalog.content_hash(),
+            "n_cases": self.n_cases,
+            "axes": list(self.axes),
+            "subject_roles": dict(zip(self.axes["subject"], self.roles)),
+            "models": {
+                "impact": "planar impulse-momentum with restitution and friction (PHYSICS.md 2; "
+                          "Brach; Kudlich-Slibar)",
+                "restitution_model": f"e(vc) = {m[1]} + ({m[0]} - {m[1]}) * exp(-vc / {m[2]} "
+                                     "m/s), clipped to [0, 1] (PHYSICS.md 3, assumption)",
+                "energy_split": "by engaged linear stiffness of the struck faces (PHYSICS.md 4)",
+                "occupant_dv": "driver seat: dv_cg + dw x p (PHYSICS.md 0)",
+                "speed_mode": self.spec.speed_mode,
+                "speed_convention": (
+                    f"closing speed: frontal split {self.spec.split} subject / "
+                    f"{1 - self.spec.split} partner; side and rear: partner strikes, subject "
+                    "still; side-struck-by-subject: subject strikes, partner still"
+                    if self.spec.speed_mode == "closing" else "explicit speeds"),
+            },
+            "status_codes": {str(k): v for k, v in STATUS_NAMES.items()},
+            "limits": LIMITS,
+        }
+
+    # -- compute -------------------------------------------------------------------------------
+    def chunks(self, chunk_cases: int | None = None, progress=None) -> Iterator[tuple[int, dict]]:
+        """Yield ``(start, table)`` for consecutive chunks of cases.
+
+        ``table`` maps every axis name to its per-row values (numeric arrays, or
+        :class:`crashcompat.writers.Categorical` codes for string axes) and every result column
+        to a 1-D array. Memory is bounded by one chunk. ``progress(n_done)`` is called after each.
+        """
+        from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
+        from crashcompat.writers import Categorical
+
+        size = int(chunk_cases or self.chunk_cases)
+        # align chunks to whole trailing blocks where possible (fast Zarr region writes)
+        if self.inner <= size:
+            size -= size % self.inner
+        out = np.empty((N_CASE, size))
+        status = np.empty(size, dtype=np.int8)
+        kargs = self._kargs()
+        names = list(self.axes)
+        for start in range(0, self.n_cases, size):
+            m = min(size, self.n_cases - start)
+            grid_chunk(start, *kargs, out[:, :m], status[:m])
+            idx = np.unravel_index(np.arange(start, start + m, dtype=np.int64), self.shape)
+            table: dict[str, object] = {}
+            for name, ix in zip(names, idx):
+                coords = self.axes[name]
+                if isinstance(coords, tuple):
+                    table[name] = Categorical(ix.astype(np.int32), coords)
+                else:
+                    table[name] = coords[ix]
+            for k, col in enumerate(CASE_COLUMNS):
+                table[col] = out[k, :m].copy()
+            table["status"] = status[:m].copy()
+            yield start, table
+            if progress is not None:
+                progress(m)
+
+    def summary(self, progress=None, top: int = 10) -> Summary:
+        """Summary per (subject, partner, configuration, speeds), against each reference."""
+        if self._summary is None:
+            self._summary = self._compute_summary(progress, top)
+        return self._summary
+
+    def _compute_summary(self, progress, top) -> Summary:
+        from crashcompat.kernels.grid import N_STATS, N_STATUS, SUMMARY_STATS, grid_summary
+
+        ng = self.n_groups
+        stats = np.empty((ng, N_STATS))
+        argmax = np.empty(ng, dtype=np.int64)
+        counts = np.empty((ng, N_STATUS), dtype=np.int64)
+        kargs = self._kargs()
+        step = max(1, self.chunk_cases // max(self.inner, 1))
+        for g0 in range(0, ng, step):
+            g1 = min(ng, g0 + step)
+            grid_summary(g0, *kargs, stats[g0:g1], argmax[g0:g1], counts[g0:g1])
+            if progress is not None:
+                progress((g1 - g0) * self.inner)
+        shape5 = tuple(int(x) for x in self._kshape[:5])
+        st = stats.reshape(*shape5, N_STATS)
+        speed_names = [n for n in self.axes if n.endswith("_speed_kph")]
+        ns_subj = len(self.subject_ids)
+        rows = []
+        col = {name: k for k, name in enumerate(SUMMARY_STATS)}
+        for i, s_id in enumerate(self.subject_ids):
+            for j, p_id in enumerate(self.partner_ids):
+                for c, conf in enumerate(self.spec.configurations):
+                    for a in range(shape5[3]):
+                        for b in range(shape5[4]):
+                            base = {"subject": s_id, "partner": p_id, "configuration": conf}
+                            base[speed_names[0]] = float(self.axes[speed_names[0]][a])
+                            if len(speed_names) > 1:
+                                base[speed_names[1]] = float(self.axes[speed_names[1]][b])
+                            v = st[i, j, c, a, b]
+                            base["subject_occupant_dv_kph"] = _r(v[col["subject_occupant_dv_mean_kph"]])
+                            base["subject_occupant_dv_max_kph"] = _r(v[col["subject_occupant_dv_max_kph"]])
+                            base["partner_occupant_dv_kph"] = _r(v[col["partner_occupant_dv_mean_kph"]])
+                            base["subject_energy_share"] = _r(v[col["energy_share_subject_mean"]], 3)
+                            refs = self.reference_ids or [None]
+                            for r_k, r_id in enumerate(refs):
+                                row = dict(base)
+                                row["reference"] = r_id or ""
+                                if r_id is None:
+                                    row["reference_occupant_dv_kph"] = None
+                                    row["ratio"] = None
+                                else:
+                                    rv = st[ns_subj + r_k, j, c, a, b]
+                                    ref = rv[col["subject_occupant_dv_mean_kph"]]
+                                    row["reference_occupant_dv_kph"] = _r(ref)
+                                    sub = v[col["subject_occupant_dv_mean_kph"]]
+                                    row["ratio"] = _r(sub / ref, 3) if ref > 0 else None
+                                rows.append(row)
+        # worst cases for subjects (not references): the largest occupant delta-v
+        subj_groups = np.arange(ng).reshape(shape5)[:ns_subj].ravel()
+        mx = stats[subj_groups, 1]
+        order = subj_groups[np.argsort(np.where(np.isnan(mx), -np.inf, -mx), kind="stable")]
+        worst = []
+        for g in order[:top]:
+            i = int(argmax[g])
+            if i < 0:
+                continue
+            worst.append(self.case(i))
+        total = counts.sum(axis=0)
+        status_counts = {STATUS_NAMES[k]: int(total[k]) for k in range(N_STATUS)}
+        columns = tuple(rows[0]) if rows else ()
+        worst_columns = tuple(worst[0]) if worst else ()
+        return Summary(rows, worst, status_counts, self.n_cases, columns, worst_columns)
+
+    def case(self, i: int) -> dict:
+        """One case by flat index: axis values and results, as a dict (for reports and tests)."""
+        from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
+
+        out = np.empty((N_CASE, 1))
+        status = np.empty(1, dtype=np.int8)
+        grid_chunk(int(i), *self._kargs(), out, status)
+        row = {}
+        for name, ix in zip(self.axes, np.unravel_index(int(i), self.shape)):
+            v = self.axes[name][int(ix)]
+            row[name] = v if isinstance(v, str) else float(v)
+        for k, col in enumerate(CASE_COLUMNS):
+            row[col] = _r(out[k, 0], 6)
+        row["status"] = STATUS_NAMES[int(status[0])]
+        return row
+
+    # -- outputs -------------------------------------------------------------------------------
+    def write(self, path, fmt: str | None = None, *, overwrite: bool = False, progress=None
+              ) -> Path:
+        """Stream every case to ``path`` (CSV, Parquet or Zarr), atomically."""
+        from crashcompat.writers import format_from_path, open_writer
+
+        fmt = format_from_path(path, fmt)
+        columns = {c: np.float64 for c in self.result_columns[:-1]}
+        columns["status"] = np.int8
+        with open_writer(path, fmt, axes=self.axes, columns=columns, metadata=self.metadata(),
+                         overwrite=overwrite) as w:
+            for start, table in self.chunks(progress=progress):
+                w.write(start, table)
+        return Path(path)
+
+    def to_pandas(self, max_cases: int = 20_000_000):
+        """All cases as a ``pandas.DataFrame`` (one row per case; categorical string axes)."""
+        import pandas as pd
+
+        self._check_size(max_cases, "to_pandas")
+        frames = []
+        for _, table in self.chunks():
+            cols = {}
+            for k, v in table.items():
+                if hasattr(v, "categories"):
+                    cols[k] = pd.Categorical.from_codes(v.codes, categories=list(v.categories))
+                else:
+                    cols[k] = v
+            frames.append(pd.DataFrame(cols))
+        df = pd.concat(frames, ignore_index=True)
+        df.attrs["crashcompat"] = self.metadata()
+        return df
+
+    def to_xarray(self, max_cases: int = 20_000_000):
+        """All cases as a labelled ``xarray.Dataset`` with the grid's axes as dimensions."""
+        import xarray as xr
+
+        self._check_size(max_cases, "to_xarray")
+        data = {c: np.empty(self.n_cases, dtype=np.int8 if c == "status" else np.float64)
+                for c in self.result_columns}
+        for start, table in self.chunks():
+            m = len(table["status"])
+            for c in self.result_columns:
+                data[c][start:start + m] = table[c]
+        dims = list(self.axes)
+        coords = {k: list(v) if isinstance(v, tuple) else v for k, v in self.axes.items()}
+        ds = xr.Dataset({c: (dims, a.reshape(self.shape)) for c, a in data.items()},
+                        coords=coords)
+        ds.attrs["crashcompat"] = json.dumps(self.metadata())
+        return ds
+
+    def _check_size(self, max_cases, what):
+        if self.n_cases > max_cases:
+            raise CrashCompatError(
+                f"{what} would hold {self.n_cases:,} cases in memory (limit {max_cases:,}); "
+                "stream with chunks() or write() instead, or raise max_cases")
+
+
+def _r(x, nd=3):
+    x = float(x)
+    return None if math.isnan(x) else round(x, nd)
+
+
+def _geo_row(s, p, hs, hp, s_local, p_local, normal, k1, k2):
+    from crashcompat.scenario import _rot
+
+    r1 = _rot(hs, *s_local)
+    r2 = _rot(hp, *p_local)
+    seat1 = _rot(hs, s.driver_seat_x_m, s.driver_seat_y_m)
+    seat2 = _rot(hp, p.driver_seat_x_m, p.driver_seat_y_m)
+    return (r1[0], r1[1], r2[0], r2[1], normal,
+            math.cos(math.radians(hs)), math.sin(math.radians(hs)),
+            math.cos(math.radians(hp)), math.sin(math.radians(hp)),
+            k1, k2, seat1[0], seat1[1], seat2[0], seat2[1])
+
+
+def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
+             threads: int | None = None, chunk_cases: int = DEFAULT_CHUNK) -> GridRun:
+    """Prepare a grid run from a spec (a :class:`GridSpec`, a dict of spec keys, a TOML path, or
+    None for the ``kei-vs-us`` preset). Compute with the returned object's methods.
+    """
+    if spec is None:
+        spec = GridSpec(**PRESETS["kei-vs-us"])
+    elif isinstance(spec, (str, Path)):
+        spec = load_spec(spec)
+    elif isinstance(spec, dict):
+        spec = spec_from_dict(spec)
+    elif isinstance(spec, GridSpec):
+        spec = _validated(spec)
+    else:
+        raise TypeError("spec must be a GridSpec, a dict, a path or None")
+    if threads is not None:
+        from crashcompat.kernels._jit import set_threads
+
+        if threads < 1:
+            raise GridSpecError("threads must be >= 1")
+        set_threads(min(threads, _max_threads()))
+    return GridRun(spec, catalog=catalog, chunk_cases=chunk_cases)
+
+
+def _max_threads() -> int:
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS
+
