@@ -474,22 +474,24 @@ class GridRun:
         from crashcompat.writers import Categorical
 
         size = int(chunk_cases or self.chunk_cases)
-        # align chunks to whole trailing blocks where possible (fast Zarr region writes)
+        # align chunks to whole groups where possible (nested loops in the kernel, fast Zarr
+        # region writes)
         if self.inner <= size:
             size -= size % self.inner
         out = np.empty((N_CASE, size))
         status = np.empty(size, dtype=np.int8)
+        idx = np.empty((11, size), dtype=np.int32)
         kargs = self._kargs()
-        names = list(self.axes)
+        # which kernel axis (0..10) each public axis reads its index from
+        kaxis = dict(zip(self.axes, self._axis_map()))
         for start in range(0, self.n_cases, size):
             m = min(size, self.n_cases - start)
-            grid_chunk(start, *kargs, out[:, :m], status[:m])
-            idx = np.unravel_index(np.arange(start, start + m, dtype=np.int64), self.shape)
+            grid_chunk(start, *kargs, out[:, :m], status[:m], idx[:, :m])
             table: dict[str, object] = {}
-            for name, ix in zip(names, idx):
-                coords = self.axes[name]
+            for name, coords in self.axes.items():
+                ix = idx[kaxis[name], :m]
                 if isinstance(coords, tuple):
-                    table[name] = Categorical(ix.astype(np.int32), coords)
+                    table[name] = Categorical(ix.copy(), coords)
                 else:
                     table[name] = coords[ix]
             for k, col in enumerate(CASE_COLUMNS):
@@ -498,6 +500,12 @@ class GridRun:
             yield start, table
             if progress is not None:
                 progress(m)
+
+    def _axis_map(self) -> list[int]:
+        """Kernel axis number of each public axis (the kernel always has two speed axes)."""
+        if self.spec.speed_mode == "closing":
+            return [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]
+        return [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
     def summary(self, progress=None, top: int = 10) -> Summary:
         """Summary per (subject, partner, configuration, speeds), against each reference."""
@@ -556,7 +564,7 @@ class GridRun:
         # worst cases for subjects (not references): the largest occupant delta-v
         subj_groups = np.arange(ng).reshape(shape5)[:ns_subj].ravel()
         mx = stats[subj_groups, 1]
-        order = subj_groups[np.argsort(np.where(np.isnan(mx), -np.inf, -mx), kind="stable")]
+        order = subj_groups[np.argsort(np.where(np.isnan(mx), np.inf, -mx), kind="stable")]
         worst = []
         for g in order[:top]:
             i = int(argmax[g])
@@ -575,7 +583,7 @@ class GridRun:
 
         out = np.empty((N_CASE, 1))
         status = np.empty(1, dtype=np.int8)
-        grid_chunk(int(i), *self._kargs(), out, status)
+        grid_chunk(int(i), *self._kargs(), out, status, np.empty((11, 1), dtype=np.int32))
         row = {}
         for name, ix in zip(self.axes, np.unravel_index(int(i), self.shape)):
             v = self.axes[name][int(ix)]
@@ -649,16 +657,14 @@ def _r(x, nd=3):
 
 
 def _geo_row(s, p, hs, hp, s_local, p_local, normal, k1, k2):
-    from crashcompat.scenario import _rot
+    from crashcompat.scenario import _rot, cos_sin_deg
 
     r1 = _rot(hs, *s_local)
     r2 = _rot(hp, *p_local)
     seat1 = _rot(hs, s.driver_seat_x_m, s.driver_seat_y_m)
     seat2 = _rot(hp, p.driver_seat_x_m, p.driver_seat_y_m)
-    return (r1[0], r1[1], r2[0], r2[1], normal,
-            math.cos(math.radians(hs)), math.sin(math.radians(hs)),
-            math.cos(math.radians(hp)), math.sin(math.radians(hp)),
-            k1, k2, seat1[0], seat1[1], seat2[0], seat2[1])
+    return (r1[0], r1[1], r2[0], r2[1], normal, *cos_sin_deg(hs), *cos_sin_deg(hp),
+            k1, k2, seat1[0], seat1[1], seat2[0], seat2[1], *cos_sin_deg(normal))
 
 
 def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,

@@ -111,8 +111,19 @@ class CollisionResult:
         return asdict(self)
 
 
+def cos_sin_deg(a_deg):
+    """(cos, sin) of an angle in degrees, exact at multiples of 90 degrees (the quadrant is
+    reduced exactly first, as in the kernels), so perpendicular impacts have no rounding-level
+    closing or separating speed."""
+    k = math.floor(a_deg / 90.0 + 0.5)
+    r = math.radians(a_deg - 90.0 * k)
+    c, s = math.cos(r), math.sin(r)
+    q = k % 4
+    return ((c, s), (-s, c), (-c, -s), (s, -c))[q]
+
+
 def _rot(h_deg, x, y):
-    c, s = math.cos(math.radians(h_deg)), math.sin(math.radians(h_deg))
+    c, s = cos_sin_deg(h_deg)
     return c * x - s * y, s * x + c * y
 
 
@@ -302,7 +313,7 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
     v2 = _rot(hp, partner_speed_kph * KPH, 0.0)
 
     # normal closing speed of the contact points (no initial yaw rates)
-    nx, ny = math.cos(math.radians(normal)), math.sin(math.radians(normal))
+    nx, ny = cos_sin_deg(normal)
     closing = -((v1[0] - v2[0]) * nx + (v1[1] - v2[1]) * ny)
     if not closing > 0.0:
         raise GeometryError(

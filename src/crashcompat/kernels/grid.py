@@ -10,10 +10,11 @@ speed) in explicit mode. Nothing the size of the grid is ever built: each case i
 flat index and built from small tables made once per run in Python:
 
 ``veh``  (n_vehicles, 2): mass (kg), yaw inertia (kg m^2) of each subject/partner vehicle.
-``geo``  (n_geometry, 14): one row per (subject, partner, configuration, angle, overlap,
+``geo``  (n_geometry, 17): one row per (subject, partner, configuration, angle, overlap,
          position): r1x r1y r2x r2y normal_deg, cos/sin of the subject's and the partner's
          heading, engaged stiffness k1 k2 (N/m), subject driver seat (x, y) and partner driver
-         seat (x, y) in the global frame of the impact; see ``GEO_*``.
+         seat (x, y) in the global frame of the impact, and the normal's (cos, sin); see
+         ``GEO_*``.
 ``spd``  (n_configuration, n_speed_a, n_speed_b, 2): subject and partner speed (m/s).
 ``ax``   per-axis value arrays: restitution (NaN = the speed-dependent model), friction,
          load (kg added to the subject at its CG, constant radius of gyration).
@@ -28,7 +29,7 @@ import math
 
 import numpy as np
 
-from crashcompat.kernels._jit import parallel, prange, scalar, scalar_call
+from crashcompat.kernels._jit import parallel, prange, scalar
 from crashcompat.kernels.planar import planar_sf
 
 NAN = np.nan
@@ -39,7 +40,8 @@ GEO_R1X, GEO_R1Y, GEO_R2X, GEO_R2Y, GEO_NORMAL = 0, 1, 2, 3, 4
 GEO_CHS, GEO_SHS, GEO_CHP, GEO_SHP = 5, 6, 7, 8
 GEO_K1, GEO_K2 = 9, 10
 GEO_SEAT1X, GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y = 11, 12, 13, 14
-GEO_COLS = 15
+GEO_NX, GEO_NY = 15, 16
+GEO_COLS = 17
 
 #: Per-case result columns of :func:`grid_chunk` (all float64), in order; status is separate.
 CASE_COLUMNS = (
@@ -61,68 +63,32 @@ def pdof_sf(c, s, px, py):
     return ang - 360.0 * math.floor(ang / 360.0)
 
 
-@scalar_call
-def case_sf(i, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol):
-    """Decode flat case ``i`` and compute it. Returns (results tuple of N_CASE floats, status)."""
-    # decode the multi-index (last axis fastest)
-    n_load = shape[10]
-    n_mu = shape[9]
-    n_e = shape[8]
-    q = i
-    il = q % n_load
-    q //= n_load
-    imu = q % n_mu
-    q //= n_mu
-    ie = q % n_e
-    q //= n_e
-    ipos = q % shape[7]
-    q //= shape[7]
-    iov = q % shape[6]
-    q //= shape[6]
-    ian = q % shape[5]
-    q //= shape[5]
-    isb = q % shape[4]
-    q //= shape[4]
-    isa = q % shape[3]
-    q //= shape[3]
-    ic = q % shape[2]
-    q //= shape[2]
-    ip = q % shape[1]
-    q //= shape[1]
-    isub = q
-    g = ((((isub * shape[1] + ip) * shape[2] + ic) * shape[5] + ian) * shape[6] + iov) \
-        * shape[7] + ipos
-    iv2 = shape[0] + ip  # partners follow the subjects in the vehicle table
+@scalar
+def core_sf(geo, g, m1, i1, m2, i2, vs, vp, e, mu, rmod, rel_tol):
+    """One impact from the geometry row ``g``, masses, speeds, restitution (NaN: model), friction.
 
-    load = load_ax[il]
-    m_s = veh[isub, 0]
-    m1 = m_s + load
-    i1 = veh[isub, 1] * (m1 / m_s)
-    m2 = veh[iv2, 0]
-    i2 = veh[iv2, 1]
-    vs = spd[ic, isa, isb, 0]
-    vp = spd[ic, isa, isb, 1]
-    chs = geo[g, GEO_CHS]
-    shs = geo[g, GEO_SHS]
-    chp = geo[g, GEO_CHP]
-    shp = geo[g, GEO_SHP]
-    v1x = vs * chs
-    v1y = vs * shs
-    v2x = vp * chp
-    v2y = vp * shp
-    normal = geo[g, GEO_NORMAL]
-    nrad = normal / RAD2DEG
-    vcn = -((v1x - v2x) * math.cos(nrad) + (v1y - v2y) * math.sin(nrad))
-    e = e_ax[ie]
-    e_model = rmod[1] + (rmod[0] - rmod[1]) * math.exp(-abs(vcn) / rmod[2])
-    e = min(max(e_model, 0.0), 1.0) if math.isnan(e) else e
-    mu = mu_ax[imu]
+    Returns ``(dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, e_used, closing_normal_mps, status)``.
+    """
+    v1x = vs * geo[g, GEO_CHS]
+    v1y = vs * geo[g, GEO_SHS]
+    v2x = vp * geo[g, GEO_CHP]
+    v2y = vp * geo[g, GEO_SHP]
+    vcn = -((v1x - v2x) * geo[g, GEO_NX] + (v1y - v2y) * geo[g, GEO_NY])
+    e_used = e
+    if math.isnan(e):  # the speed-dependent model (PHYSICS.md 3), clipped to [0, 1]
+        e_used = min(max(rmod[1] + (rmod[0] - rmod[1]) * math.exp(-abs(vcn) / rmod[2]), 0.0),
+                     1.0)
     r = planar_sf(m1, i1, v1x, v1y, 0.0, geo[g, GEO_R1X], geo[g, GEO_R1Y],
                   m2, i2, v2x, v2y, 0.0, geo[g, GEO_R2X], geo[g, GEO_R2Y],
-                  normal, e, mu, rel_tol)
-    dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss = r[0], r[1], r[2], r[3], r[4], r[5], r[8]
-    status = r[9]
-    # occupant (driver seat) velocity change dv + dw z x p, p in the global frame
+                  geo[g, GEO_NORMAL], e_used, mu, rel_tol)
+    return r[0], r[1], r[2], r[3], r[4], r[5], r[8], e_used, vcn, r[9]
+
+
+@scalar
+def columns_sf(geo, g, m1, m2, c):
+    """The CASE_COLUMNS values of one impact ``c`` (the tuple from :func:`core_sf`)."""
+    dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, e_used, vcn, status = c
+    ok = status <= 2
     o1x = dv1x - dw1 * geo[g, GEO_SEAT1Y]
     o1y = dv1y + dw1 * geo[g, GEO_SEAT1X]
     o2x = dv2x - dw2 * geo[g, GEO_SEAT2Y]
@@ -131,39 +97,136 @@ def case_sf(i, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol):
     k2 = geo[g, GEO_K2]
     e1 = loss * k2 / (k1 + k2)
     e2 = loss * k1 / (k1 + k2)
+    chs = geo[g, GEO_CHS]
+    shs = geo[g, GEO_SHS]
+    chp = geo[g, GEO_CHP]
+    shp = geo[g, GEO_SHP]
     px = dv1x * m1
     py = dv1y * m1
-    res = (
-        math.hypot(dv1x, dv1y) * MPS2KPH,
-        math.hypot(o1x, o1y) * MPS2KPH,
+    return (
+        math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH,
+        math.sqrt(o1x * o1x + o1y * o1y) * MPS2KPH,
         (chs * dv1x + shs * dv1y) * MPS2KPH,
         (-shs * dv1x + chs * dv1y) * MPS2KPH,
         dw1,
-        pdof_sf(chs, shs, px, py) if status <= 2 else NAN,
+        pdof_sf(chs, shs, px, py) if ok else NAN,
         e1,
         math.sqrt(2.0 * e1 / m1) * MPS2KPH,
-        math.hypot(dv2x, dv2y) * MPS2KPH,
-        math.hypot(o2x, o2y) * MPS2KPH,
+        math.sqrt(dv2x * dv2x + dv2y * dv2y) * MPS2KPH,
+        math.sqrt(o2x * o2x + o2y * o2y) * MPS2KPH,
         (chp * dv2x + shp * dv2y) * MPS2KPH,
         (-shp * dv2x + chp * dv2y) * MPS2KPH,
         dw2,
-        pdof_sf(chp, shp, -px, -py) if status <= 2 else NAN,
+        pdof_sf(chp, shp, -px, -py) if ok else NAN,
         e2,
         math.sqrt(2.0 * e2 / m2) * MPS2KPH,
         loss,
-        e if status <= 2 else NAN,
+        e_used if ok else NAN,
         vcn * MPS2KPH,
     )
-    return res, status
 
 
-def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status):
-    # cases start .. start + out.shape[1] - 1; out (N_CASE, m), status (m,)
-    for j in prange(out.shape[1]):
-        res, st = case_sf(start + j, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol)
-        for k in range(N_CASE):
-            out[k, j] = res[k]
-        status[j] = st
+@scalar
+def group_sf(gg, shape):
+    """Indices (subject, partner, configuration, speed_a, speed_b) of group ``gg``."""
+    q = gg
+    isb = q % shape[4]
+    q //= shape[4]
+    isa = q % shape[3]
+    q //= shape[3]
+    ic = q % shape[2]
+    q //= shape[2]
+    ip = q % shape[1]
+    isub = q // shape[1]
+    return isub, ip, ic, isa, isb
+
+
+@scalar
+def geo_row_sf(isub, ip, ic, ian, iov, ipos, shape):
+    return ((((isub * shape[1] + ip) * shape[2] + ic) * shape[5] + ian) * shape[6] + iov) \
+        * shape[7] + ipos
+
+
+@scalar
+def _store_idx(idx, j, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10):
+    idx[0, j] = a0
+    idx[1, j] = a1
+    idx[2, j] = a2
+    idx[3, j] = a3
+    idx[4, j] = a4
+    idx[5, j] = a5
+    idx[6, j] = a6
+    idx[7, j] = a7
+    idx[8, j] = a8
+    idx[9, j] = a9
+    idx[10, j] = a10
+
+
+def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status,
+                idx):
+    # cases start .. start + m - 1 (m = out.shape[1]); out (N_CASE, m), status (m,), and the
+    # index of every case along each of the 11 kernel axes, idx (11, m) int32.
+    # When the chunk is made of whole groups (the grid code aligns it so), iterate the inner axes
+    # in nested loops: no per-case index decoding. Otherwise decode each case.
+    m = out.shape[1]
+    inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
+    if start % inner == 0 and m % inner == 0:
+        g0 = start // inner
+        for gi in prange(m // inner):
+            isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
+            iv2 = shape[0] + ip
+            m_s = veh[isub, 0]
+            m2 = veh[iv2, 0]
+            i2 = veh[iv2, 1]
+            vs = spd[ic, isa, isb, 0]
+            vp = spd[ic, isa, isb, 1]
+            j = gi * inner
+            for ian in range(shape[5]):
+                for iov in range(shape[6]):
+                    for ipos in range(shape[7]):
+                        g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
+                        for ie in range(shape[8]):
+                            for imu in range(shape[9]):
+                                for il in range(shape[10]):
+                                    m1 = m_s + load_ax[il]
+                                    i1 = veh[isub, 1] * (m1 / m_s)
+                                    c = core_sf(geo, g, m1, i1, m2, i2, vs, vp, e_ax[ie],
+                                                mu_ax[imu], rmod, rel_tol)
+                                    res = columns_sf(geo, g, m1, m2, c)
+                                    for k in range(N_CASE):
+                                        out[k, j] = res[k]
+                                    status[j] = c[9]
+                                    _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos,
+                                               ie, imu, il)
+                                    j += 1
+    else:
+        for j in prange(m):
+            q = start + j
+            il = q % shape[10]
+            q //= shape[10]
+            imu = q % shape[9]
+            q //= shape[9]
+            ie = q % shape[8]
+            q //= shape[8]
+            ipos = q % shape[7]
+            q //= shape[7]
+            iov = q % shape[6]
+            q //= shape[6]
+            ian = q % shape[5]
+            q //= shape[5]
+            isub, ip, ic, isa, isb = group_sf(q, shape)
+            iv2 = shape[0] + ip
+            m_s = veh[isub, 0]
+            m1 = m_s + load_ax[il]
+            i1 = veh[isub, 1] * (m1 / m_s)
+            g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
+            c = core_sf(geo, g, m1, i1, veh[iv2, 0], veh[iv2, 1], spd[ic, isa, isb, 0],
+                        spd[ic, isa, isb, 1], e_ax[ie], mu_ax[imu], rmod, rel_tol)
+            res = columns_sf(geo, g, m1, veh[iv2, 0], c)
+            for k in range(N_CASE):
+                out[k, j] = res[k]
+            status[j] = c[9]
+            _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il)
 
 
 #: Summary statistics per group (subject, partner, configuration, speed_a, speed_b), in order.
@@ -178,10 +241,17 @@ N_STATUS = 5
 
 def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, stats, argmax,
                   counts):
-    # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases
+    # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases,
+    # reduced in compiled code: nothing per case leaves the kernel
     inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
     for gi in prange(stats.shape[0]):
-        g = g0 + gi
+        isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
+        iv2 = shape[0] + ip
+        m_s = veh[isub, 0]
+        m2 = veh[iv2, 0]
+        i2 = veh[iv2, 1]
+        vs = spd[ic, isa, isb, 0]
+        vp = spd[ic, isa, isb, 1]
         s_occ = 0.0
         m_occ = -1.0
         a_occ = -1
@@ -191,23 +261,59 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
         s_ees = 0.0
         s_share = 0.0
         n_ok = 0
-        for k in range(N_STATUS):
-            counts[gi, k] = 0
-        for j in range(inner):
-            res, st = case_sf(g * inner + j, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod,
-                              rel_tol)
-            counts[gi, st] += 1
-            if st <= 2:
-                n_ok += 1
-                s_occ += res[1]
-                if res[1] > m_occ:
-                    m_occ = res[1]
-                    a_occ = j
-                s_dv += res[0]
-                p_occ += res[9]
-                pm_occ = max(pm_occ, res[9])
-                s_ees += res[7]
-                s_share += res[6] / res[16] if res[16] > 0.0 else 0.5
+        c0 = 0
+        c1 = 0
+        c2 = 0
+        c3 = 0
+        c4 = 0
+        j = 0
+        for ian in range(shape[5]):
+            for iov in range(shape[6]):
+                for ipos in range(shape[7]):
+                    g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
+                    k1 = geo[g, GEO_K1]
+                    k2 = geo[g, GEO_K2]
+                    share = k2 / (k1 + k2)
+                    sx = geo[g, GEO_SEAT1X]
+                    sy = geo[g, GEO_SEAT1Y]
+                    px_ = geo[g, GEO_SEAT2X]
+                    py_ = geo[g, GEO_SEAT2Y]
+                    for ie in range(shape[8]):
+                        for imu in range(shape[9]):
+                            for il in range(shape[10]):
+                                m1 = m_s + load_ax[il]
+                                i1 = veh[isub, 1] * (m1 / m_s)
+                                dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, eu, vcn, st = core_sf(
+                                    geo, g, m1, i1, m2, i2, vs, vp, e_ax[ie], mu_ax[imu], rmod,
+                                    rel_tol)
+                                c0 += st == 0
+                                c1 += st == 1
+                                c2 += st == 2
+                                c3 += st == 3
+                                c4 += st == 4
+                                if st <= 2:
+                                    n_ok += 1
+                                    ox = dv1x - dw1 * sy
+                                    oy = dv1y + dw1 * sx
+                                    occ = math.sqrt(ox * ox + oy * oy) * MPS2KPH
+                                    s_occ += occ
+                                    if occ > m_occ:
+                                        m_occ = occ
+                                        a_occ = j
+                                    s_dv += math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH
+                                    qx = dv2x - dw2 * py_
+                                    qy = dv2y + dw2 * px_
+                                    pocc = math.sqrt(qx * qx + qy * qy) * MPS2KPH
+                                    p_occ += pocc
+                                    pm_occ = max(pm_occ, pocc)
+                                    s_ees += math.sqrt(2.0 * loss * share / m1) * MPS2KPH
+                                    s_share += share
+                                j += 1
+        counts[gi, 0] = c0
+        counts[gi, 1] = c1
+        counts[gi, 2] = c2
+        counts[gi, 3] = c3
+        counts[gi, 4] = c4
         if n_ok > 0:
             stats[gi, 0] = s_occ / n_ok
             stats[gi, 1] = m_occ
@@ -219,7 +325,7 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
         else:
             for k in range(N_STATS):
                 stats[gi, k] = NAN
-        argmax[gi] = g * inner + a_occ if a_occ >= 0 else -1
+        argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
 
 
 grid_chunk = parallel(_grid_chunk)
