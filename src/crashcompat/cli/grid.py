@@ -117,7 +117,7 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
     show_bar = not silent and not quiet and sys.stderr.isatty()
     jobs = int(output is not None) + int(summary_fmt != "none")
     bar = _progress(run.n_cases * max(jobs, 1), show_bar)
-    _install_sigterm()
+    previous = _install_sigterm()
     try:
         if output is not None:
             try:
@@ -132,6 +132,7 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
         sys.exit(130)
     finally:
         bar.close()
+        _restore_sigterm(previous)
     elapsed = time.perf_counter() - t0
     work = run.n_cases * max(jobs, 1)
     note(f"{run.n_cases:,} cases in {elapsed:.2f} s ({work / elapsed:,.0f} cases/s)", 1)
@@ -163,9 +164,17 @@ def _install_sigterm():
         raise KeyboardInterrupt
 
     try:
-        signal.signal(signal.SIGTERM, handler)
+        return signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not in the main thread (e.g. under a test runner's thread)
-        pass
+        return None
+
+
+def _restore_sigterm(previous):
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except ValueError:
+            pass
 
 
 def _cell(v):
@@ -188,7 +197,7 @@ def _table(rows, columns) -> str:
 def _print_summary(run, summary, fmt, quiet):
     from crashcompat.scenario import LIMITS
 
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         json.dump(summary.rows, out, indent=1)
         out.write("\n")
