@@ -15,7 +15,7 @@ from crashcompat import GeometryError, collide, collinear_impact
 from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
 from crashcompat.units import KPH, MPH
 
-from conftest import make_vehicle
+from _factories import make_vehicle
 
 GOLDEN = tomllib.loads((Path(__file__).parent / "data/golden/impact_cases.toml").read_text())
 
