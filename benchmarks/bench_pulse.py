@@ -1,0 +1,112 @@
+"""Crash pulse + occupant measures: numba kernel (parallel, serial) vs the pure-Python reference.
+
+``pytest benchmarks/bench_pulse.py --benchmark-only`` prints cases/s and the ratio to the reference
+(table from ``benchmarks/conftest.py``); CI runs it as a smoke test with ``--benchmark-disable``.
+The kernel is timed with the occupant measures included (OLC, OIV/ORA, belted occupant, both
+vehicles) at the default step ``severity.DEFAULT_DT_S``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crashcompat.kernels import pulse as kp
+from crashcompat.pulse_reference import reference_pulse
+from crashcompat.severity import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams, crash_pulse
+
+N_FAST = [10**5, 10**6]
+N_REF = 3
+
+
+def pulse_inputs(n, seed=1):
+    """Kei car (650-1100 kg) against pickups/SUVs (1500-4200 kg), 5-40 m/s closing speed."""
+    rng = np.random.default_rng(seed)
+    P = np.zeros((kp.N_IN, n))
+    P[kp.I_M1] = rng.uniform(650, 1100, n)
+    P[kp.I_M2] = rng.uniform(1500, 4200, n)
+    P[kp.I_VC] = rng.uniform(5, 40, n)
+    P[kp.I_E] = rng.uniform(0.0, 0.3, n)
+    P[kp.I_K1] = rng.uniform(4e5, 1.2e6, n)
+    P[kp.I_K2] = rng.uniform(8e5, 3e6, n)
+    P[kp.I_A1] = rng.uniform(3e4, 8e4, n)
+    P[kp.I_B1] = rng.uniform(3e5, 9e5, n)
+    P[kp.I_A2] = rng.uniform(5e4, 1.2e5, n)
+    P[kp.I_B2] = rng.uniform(8e5, 2e6, n)
+    P[kp.I_W1] = 1.4
+    P[kp.I_W2] = 1.8
+    P[kp.I_G1] = rng.uniform(0.5, 1.0, n)
+    P[kp.I_G2] = 1.0
+    P[kp.I_CS1] = 0.6
+    P[kp.I_CS2] = 0.9
+    P[kp.I_TH1] = rng.uniform(-0.5, 0.5, n)
+    P[kp.I_TH2] = rng.uniform(-0.5, 0.5, n)
+    return P
+
+
+MODELS = {"pulse-lin": kp.MODEL_LINEAR, "pulse-c3": kp.MODEL_CRASH3}
+
+
+@pytest.fixture(scope="module")
+def packed():
+    return {n: pulse_inputs(n) for n in N_FAST}
+
+
+@pytest.mark.parametrize("kernel", list(MODELS))
+@pytest.mark.parametrize("n", N_FAST)
+@pytest.mark.parametrize("impl", ["numba-parallel", "numba-serial"])
+def test_pulse_numba(benchmark, record, packed, kernel, n, impl):
+    if impl == "numba-serial" and n > 10**5:
+        pytest.skip("serial timed at 1e5 only")
+    P = packed[n]
+    occ = OccupantParams().as_array()
+    out = np.empty((kp.N_OUT, n))
+    status = np.empty(n, np.int8)
+    model = MODELS[kernel]
+    if impl == "numba-parallel":
+        def run():
+            kp.pulse_grid(model, P, occ, DEFAULT_DT_S, DEFAULT_MAX_STEPS, out, status, 64)
+    else:
+        def run():
+            kp.pulse_serial(model, P, occ, DEFAULT_DT_S, DEFAULT_MAX_STEPS, out, status)
+    run()  # compile / load from cache outside the timing
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    assert np.all(status == 0)
+    record(kernel, impl, n)
+
+
+def test_pulse_api(benchmark, record, packed):
+    """Through the Python wrapper (broadcast, pack, allocate, unit conversion)."""
+    n = 10**5
+    P = packed[n]
+    kw = dict(k1_n_per_m=P[kp.I_K1], k2_n_per_m=P[kp.I_K2], engage1=P[kp.I_G1],
+              crush_space1_m=0.6, crush_space2_m=0.9, theta1_rad=P[kp.I_TH1],
+              theta2_rad=P[kp.I_TH2])
+    args = (P[kp.I_M1], P[kp.I_M2], P[kp.I_VC], P[kp.I_E])
+    crash_pulse(*(a[:10] for a in args), **{k: (v[:10] if np.ndim(v) else v)
+                                            for k, v in kw.items()})
+    res = benchmark.pedantic(lambda: crash_pulse(*args, **kw), rounds=3, iterations=1)
+    assert np.all(res.status == 0)
+    record("pulse-lin", "numba-api", n)
+
+
+@pytest.mark.parametrize("kernel", list(MODELS))
+def test_pulse_reference(benchmark, record, kernel):
+    P = pulse_inputs(N_REF, seed=2)
+
+    def run():
+        res = []
+        for i in range(N_REF):
+            c = P[:, i]
+            if kernel == "pulse-lin":
+                faces = dict(model="linear", k1=c[kp.I_K1], k2=c[kp.I_K2])
+            else:
+                faces = dict(model="crash3", a1=c[kp.I_A1], b1=c[kp.I_B1], a2=c[kp.I_A2],
+                             b2=c[kp.I_B2], w1=c[kp.I_W1], w2=c[kp.I_W2])
+            res.append(reference_pulse(c[kp.I_M1], c[kp.I_M2], c[kp.I_VC], c[kp.I_E],
+                                       engage1=c[kp.I_G1], cs1=0.6, cs2=0.9,
+                                       theta1=c[kp.I_TH1], theta2=c[kp.I_TH2], **faces))
+        return res
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    record(kernel, "reference", N_REF)
