@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -96,3 +97,88 @@ def test_options_override_the_spec_file(tmp_path):
     rows = json.loads(run([str(p), "--closing-speed", "50", "--summary", "json", "-q"]).stdout)
     assert {x["closing_speed_kph"] for x in rows} == {50.0}
     assert {x["partner"] for x in rows} == {"us-suv/toyota-rav4"}
+
+
+OUT = [*SMALL, "--summary", "none", "-q"]
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet", "zarr"])
+def test_output_files_have_every_case_and_metadata(tmp_path, ext):
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("zarr")
+    from crashcompat.writers import read_metadata
+
+    path = tmp_path / f"out.{ext}"
+    r = run([*OUT, "-o", str(path)])
+    assert r.exit_code == 0, r.output
+    meta = read_metadata(path)
+    assert meta["n_cases"] == 32 and meta["crashcompat_version"]
+    assert meta["grid_spec"]["subjects"] == ["kei/honda-n-box", "kei/nissan-sakura"]
+    assert len(meta["catalog_sha256"]) == 64 and "restitution_model" in meta["models"]
+    if ext == "csv":
+        import pandas as pd
+
+        df = pd.read_csv(path, comment="#")
+    elif ext == "parquet":
+        import pyarrow.parquet as pq
+
+        df = pq.read_table(path).to_pandas()
+    else:
+        xr = pytest.importorskip("xarray")
+        ds = xr.open_zarr(path)
+        assert ds["subject_occupant_dv_kph"].dims[:3] == ("subject", "partner", "configuration")
+        assert ds["subject_occupant_dv_kph"].size == 32
+        df = ds.to_dataframe().reset_index()
+    assert len(df) == 32
+    assert {"subject", "partner", "closing_speed_kph", "subject_occupant_dv_kph",
+            "status"} <= set(df.columns)
+    # the same numbers as the library
+    from crashcompat.grid import run_grid
+
+    want = run_grid({"subjects": ["kei/honda-n-box", "kei/nissan-sakura"],
+                     "partners": ["us-truck/ford-f-150"], "closing_speed_kph": [30, 60],
+                     "angle_deg": [0], "overlap": [1]}).to_pandas()
+    key = ["subject", "partner", "configuration", "closing_speed_kph"]
+    merged = df.astype({"subject": str, "partner": str, "configuration": str}).merge(
+        want.astype({"subject": str, "partner": str, "configuration": str}), on=key)
+    assert len(merged) == 32
+    np.testing.assert_allclose(merged["subject_occupant_dv_kph_x"],
+                               merged["subject_occupant_dv_kph_y"], rtol=1e-12)
+
+
+def test_existing_output_is_kept_unless_overwrite(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("precious\n")
+    r = run([*OUT, "-o", str(path)])
+    assert r.exit_code == 1 and "--overwrite" in r.stderr
+    assert path.read_text() == "precious\n"
+    r = run([*OUT, "-o", str(path), "--overwrite"])
+    assert r.exit_code == 0 and path.read_text().startswith("# crashcompat-metadata")
+
+
+def test_unwritable_output_and_unknown_extension(tmp_path):
+    r = run([*OUT, "-o", str(tmp_path / "missing-dir" / "out.csv")])
+    assert r.exit_code == 1 and "missing-dir" in r.stderr
+    r = run([*OUT, "-o", str(tmp_path / "out.xlsx")])
+    assert r.exit_code == 1 and "--format" in r.stderr
+    r = run([*OUT, "-o", str(tmp_path / "out.xlsx"), "--format", "csv"])
+    assert r.exit_code == 0
+
+
+def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
+    from crashcompat import grid as grid_mod
+
+    real = grid_mod.GridRun.chunks
+
+    def interrupted(self, *a, **kw):
+        for n, item in enumerate(real(self, *a, **kw)):
+            if n == 1:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(grid_mod.GridRun, "chunks", interrupted)
+    path = tmp_path / "out.parquet"
+    r = run([*OUT, "-o", str(path), "--chunk-size", "1000", "--closing-speed", "1:100:1"])
+    assert r.exit_code == 130
+    assert "interrupted" in r.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -181,7 +181,7 @@ def test_closing_speed_convention(catalog):
         # case() rounds to 6 decimals
         assert by_conf[conf]["subject_occupant_dv_kph"] == pytest.approx(
             r.subject.occupant_dv_kph, abs=1e-6)
-        assert by_conf[conf]["closing_speed_kph"] == pytest.approx(
+        assert by_conf[conf]["normal_closing_speed_kph"] == pytest.approx(
             r.closing_speed_mps / KPH, abs=1e-6)
 
 

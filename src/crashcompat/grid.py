@@ -463,12 +463,14 @@ class GridRun:
         }
 
     # -- compute -------------------------------------------------------------------------------
-    def chunks(self, chunk_cases: int | None = None, progress=None) -> Iterator[tuple[int, dict]]:
+    def chunks(self, chunk_cases: int | None = None, progress=None, *, axis_columns: bool = True
+               ) -> Iterator[tuple[int, dict]]:
         """Yield ``(start, table)`` for consecutive chunks of cases.
 
         ``table`` maps every axis name to its per-row values (numeric arrays, or
         :class:`crashcompat.writers.Categorical` codes for string axes) and every result column
-        to a 1-D array. Memory is bounded by one chunk. ``progress(n_done)`` is called after each.
+        to a 1-D array (``axis_columns=False`` leaves the axes out). Memory is bounded by one
+        chunk. ``progress(n_done)`` is called after each.
         """
         from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
         from crashcompat.writers import Categorical
@@ -488,7 +490,7 @@ class GridRun:
             m = min(size, self.n_cases - start)
             grid_chunk(start, *kargs, out[:, :m], status[:m], idx[:, :m])
             table: dict[str, object] = {}
-            for name, coords in self.axes.items():
+            for name, coords in (self.axes.items() if axis_columns else ()):
                 ix = idx[kaxis[name], :m]
                 if isinstance(coords, tuple):
                     table[name] = Categorical(ix.copy(), coords)
@@ -604,7 +606,8 @@ class GridRun:
         columns["status"] = np.int8
         with open_writer(path, fmt, axes=self.axes, columns=columns, metadata=self.metadata(),
                          overwrite=overwrite) as w:
-            for start, table in self.chunks(progress=progress):
+            # the writers derive axis values from the row index themselves
+            for start, table in self.chunks(progress=progress, axis_columns=False):
                 w.write(start, table)
         return Path(path)
 

@@ -49,7 +49,7 @@ CASE_COLUMNS = (
     "subject_yaw_rate_change_rad_s", "subject_pdof_deg", "subject_energy_j", "subject_ees_kph",
     "partner_dv_kph", "partner_occupant_dv_kph", "partner_dv_long_kph", "partner_dv_lat_kph",
     "partner_yaw_rate_change_rad_s", "partner_pdof_deg", "partner_energy_j", "partner_ees_kph",
-    "energy_loss_j", "restitution_used", "closing_speed_kph",
+    "energy_loss_j", "restitution_used", "normal_closing_speed_kph",
 )
 N_CASE = len(CASE_COLUMNS)
 
