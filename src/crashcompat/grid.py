@@ -522,11 +522,13 @@ class GridRun:
         stats = np.empty((ng, N_STATS))
         argmax = np.empty(ng, dtype=np.int64)
         counts = np.empty((ng, N_STATUS), dtype=np.int64)
+        worst_vals = np.empty((ng, 3))
         kargs = self._kargs()
         step = max(1, self.chunk_cases // max(self.inner, 1))
         for g0 in range(0, ng, step):
             g1 = min(ng, g0 + step)
-            grid_summary(g0, *kargs, stats[g0:g1], argmax[g0:g1], counts[g0:g1])
+            grid_summary(g0, *kargs, stats[g0:g1], argmax[g0:g1], counts[g0:g1],
+                         worst_vals[g0:g1])
             if progress is not None:
                 progress((g1 - g0) * self.inner)
         shape5 = tuple(int(x) for x in self._kshape[:5])
@@ -572,7 +574,12 @@ class GridRun:
             i = int(argmax[g])
             if i < 0:
                 continue
-            worst.append(self.case(i))
+            row = self._axis_values(i)
+            row["subject_occupant_dv_kph"] = _r(worst_vals[g, 0])
+            row["subject_dv_kph"] = _r(worst_vals[g, 1])
+            row["partner_occupant_dv_kph"] = _r(worst_vals[g, 2])
+            row["case"] = i
+            worst.append(row)
         total = counts.sum(axis=0)
         status_counts = {STATUS_NAMES[k]: int(total[k]) for k in range(N_STATUS)}
         columns = tuple(rows[0]) if rows else ()
@@ -586,13 +593,17 @@ class GridRun:
         out = np.empty((N_CASE, 1))
         status = np.empty(1, dtype=np.int8)
         grid_chunk(int(i), *self._kargs(), out, status, np.empty((11, 1), dtype=np.int32))
+        row = self._axis_values(i)
+        for k, col in enumerate(CASE_COLUMNS):
+            row[col] = _r(out[k, 0], 6)
+        row["status"] = STATUS_NAMES[int(status[0])]
+        return row
+
+    def _axis_values(self, i: int) -> dict:
         row = {}
         for name, ix in zip(self.axes, np.unravel_index(int(i), self.shape)):
             v = self.axes[name][int(ix)]
             row[name] = v if isinstance(v, str) else float(v)
-        for k, col in enumerate(CASE_COLUMNS):
-            row[col] = _r(out[k, 0], 6)
-        row["status"] = STATUS_NAMES[int(status[0])]
         return row
 
     # -- outputs -------------------------------------------------------------------------------

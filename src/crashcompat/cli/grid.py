@@ -222,7 +222,7 @@ def _print_summary(run, summary, fmt, quiet):
             "subject", "partner", "configuration", "closing_speed_kph", "subject_speed_kph",
             "partner_speed_kph", "angle_deg", "overlap", "impact_position", "restitution",
             "friction", "load_kg", "subject_occupant_dv_kph", "subject_dv_kph",
-            "partner_occupant_dv_kph", "status")]
+            "partner_occupant_dv_kph", "case")]
         echo(_table(summary.worst, cols))
     echo("")
     echo(_status_line(summary))

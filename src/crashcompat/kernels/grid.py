@@ -240,7 +240,7 @@ N_STATUS = 5
 
 
 def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, stats, argmax,
-                  counts):
+                  counts, worst):
     # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases,
     # reduced in compiled code: nothing per case leaves the kernel
     inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
@@ -255,6 +255,8 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
         s_occ = 0.0
         m_occ = -1.0
         a_occ = -1
+        w_dv = NAN
+        w_pocc = NAN
         s_dv = 0.0
         p_occ = 0.0
         pm_occ = -1.0
@@ -297,15 +299,18 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
                                     oy = dv1y + dw1 * sx
                                     occ = math.sqrt(ox * ox + oy * oy) * MPS2KPH
                                     s_occ += occ
-                                    if occ > m_occ:
-                                        m_occ = occ
-                                        a_occ = j
-                                    s_dv += math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH
+                                    dv = math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH
+                                    s_dv += dv
                                     qx = dv2x - dw2 * py_
                                     qy = dv2y + dw2 * px_
                                     pocc = math.sqrt(qx * qx + qy * qy) * MPS2KPH
                                     p_occ += pocc
                                     pm_occ = max(pm_occ, pocc)
+                                    if occ > m_occ:
+                                        m_occ = occ
+                                        a_occ = j
+                                        w_dv = dv
+                                        w_pocc = pocc
                                     s_ees += math.sqrt(2.0 * loss * share / m1) * MPS2KPH
                                     s_share += share
                                 j += 1
@@ -326,6 +331,9 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
             for k in range(N_STATS):
                 stats[gi, k] = NAN
         argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
+        worst[gi, 0] = m_occ if a_occ >= 0 else NAN
+        worst[gi, 1] = w_dv
+        worst[gi, 2] = w_pocc
 
 
 grid_chunk = parallel(_grid_chunk)
