@@ -303,16 +303,72 @@ def load_spec(path) -> GridSpec:
 
 # --------------------------------------------------------------------------------------------
 
-@dataclass
 class Summary:
-    """Grid summary: comparison rows, worst cases and counts by status."""
+    """Grid summary: comparison rows, worst cases and counts by status.
 
-    rows: list[dict]
-    worst: list[dict]
-    status_counts: dict[str, int]
-    n_cases: int
-    columns: tuple[str, ...] = field(default=())
-    worst_columns: tuple[str, ...] = field(default=())
+    The per-group statistics stay in arrays; :meth:`iter_rows` generates the comparison rows one
+    at a time (their number grows with subjects x partners x configurations x speeds x
+    references), so printing or saving a summary of any grid stays in bounded memory. ``rows``
+    builds the whole list, for small grids and interactive use.
+    """
+
+    def __init__(self, run: "GridRun", stats, worst, status_counts):
+        self._run = run
+        self._stats = stats  # (subjects+references, partners, configurations, speed_a, speed_b, k)
+        self.worst = worst
+        self.status_counts = status_counts
+        self.n_cases = run.n_cases
+        speed_names = [n for n in run.axes if n.endswith("_speed_kph")]
+        self.columns = ("subject", "partner", "configuration", *speed_names,
+                        "subject_occupant_dv_kph", "subject_occupant_dv_max_kph",
+                        "partner_occupant_dv_kph", "subject_energy_share", "reference",
+                        "reference_occupant_dv_kph", "ratio")
+        self.worst_columns = tuple(worst[0]) if worst else ()
+        self.n_rows = (len(run.subject_ids) * len(run.partner_ids) * len(run.axes["configuration"])
+                       * int(np.prod(run._kshape[3:5])) * max(1, len(run.reference_ids)))
+
+    def iter_rows(self):
+        """Yield the comparison rows (dicts keyed by :attr:`columns`), in grid order."""
+        from crashcompat.kernels.grid import SUMMARY_STATS
+
+        run, st = self._run, self._stats
+        col = {name: k for k, name in enumerate(SUMMARY_STATS)}
+        k_mean, k_max = col["subject_occupant_dv_mean_kph"], col["subject_occupant_dv_max_kph"]
+        k_part, k_share = col["partner_occupant_dv_mean_kph"], col["energy_share_subject_mean"]
+        speed_names = [n for n in run.axes if n.endswith("_speed_kph")]
+        sa = [float(x) for x in run.axes[speed_names[0]]]
+        sb = [float(x) for x in run.axes[speed_names[1]]] if len(speed_names) > 1 else [None]
+        ns = len(run.subject_ids)
+        refs = run.reference_ids or [None]
+        for i, s_id in enumerate(run.subject_ids):
+            for j, p_id in enumerate(run.partner_ids):
+                for c, conf in enumerate(run.axes["configuration"]):
+                    for a, va in enumerate(sa):
+                        for b, vb in enumerate(sb):
+                            v = st[i, j, c, a, b]
+                            base = {"subject": s_id, "partner": p_id, "configuration": conf,
+                                    speed_names[0]: va}
+                            if vb is not None:
+                                base[speed_names[1]] = vb
+                            base["subject_occupant_dv_kph"] = _r(v[k_mean])
+                            base["subject_occupant_dv_max_kph"] = _r(v[k_max])
+                            base["partner_occupant_dv_kph"] = _r(v[k_part])
+                            base["subject_energy_share"] = _r(v[k_share], 3)
+                            for r_k, r_id in enumerate(refs):
+                                row = dict(base)
+                                row["reference"] = r_id or ""
+                                if r_id is None:
+                                    row["reference_occupant_dv_kph"] = None
+                                    row["ratio"] = None
+                                else:
+                                    ref = st[ns + r_k, j, c, a, b][k_mean]
+                                    row["reference_occupant_dv_kph"] = _r(ref)
+                                    row["ratio"] = _r(v[k_mean] / ref, 3) if ref > 0 else None
+                                yield row
+
+    @property
+    def rows(self) -> list[dict]:
+        return list(self.iter_rows())
 
     def to_dict(self) -> dict:
         return {"rows": self.rows, "worst": self.worst, "status_counts": self.status_counts,
@@ -516,7 +572,7 @@ class GridRun:
         return self._summary
 
     def _compute_summary(self, progress, top) -> Summary:
-        from crashcompat.kernels.grid import N_STATS, N_STATUS, SUMMARY_STATS, grid_summary
+        from crashcompat.kernels.grid import N_STATS, N_STATUS, grid_summary
 
         ng = self.n_groups
         stats = np.empty((ng, N_STATS))
@@ -532,39 +588,7 @@ class GridRun:
             if progress is not None:
                 progress((g1 - g0) * self.inner)
         shape5 = tuple(int(x) for x in self._kshape[:5])
-        st = stats.reshape(*shape5, N_STATS)
-        speed_names = [n for n in self.axes if n.endswith("_speed_kph")]
         ns_subj = len(self.subject_ids)
-        rows = []
-        col = {name: k for k, name in enumerate(SUMMARY_STATS)}
-        for i, s_id in enumerate(self.subject_ids):
-            for j, p_id in enumerate(self.partner_ids):
-                for c, conf in enumerate(self.spec.configurations):
-                    for a in range(shape5[3]):
-                        for b in range(shape5[4]):
-                            base = {"subject": s_id, "partner": p_id, "configuration": conf}
-                            base[speed_names[0]] = float(self.axes[speed_names[0]][a])
-                            if len(speed_names) > 1:
-                                base[speed_names[1]] = float(self.axes[speed_names[1]][b])
-                            v = st[i, j, c, a, b]
-                            base["subject_occupant_dv_kph"] = _r(v[col["subject_occupant_dv_mean_kph"]])
-                            base["subject_occupant_dv_max_kph"] = _r(v[col["subject_occupant_dv_max_kph"]])
-                            base["partner_occupant_dv_kph"] = _r(v[col["partner_occupant_dv_mean_kph"]])
-                            base["subject_energy_share"] = _r(v[col["energy_share_subject_mean"]], 3)
-                            refs = self.reference_ids or [None]
-                            for r_k, r_id in enumerate(refs):
-                                row = dict(base)
-                                row["reference"] = r_id or ""
-                                if r_id is None:
-                                    row["reference_occupant_dv_kph"] = None
-                                    row["ratio"] = None
-                                else:
-                                    rv = st[ns_subj + r_k, j, c, a, b]
-                                    ref = rv[col["subject_occupant_dv_mean_kph"]]
-                                    row["reference_occupant_dv_kph"] = _r(ref)
-                                    sub = v[col["subject_occupant_dv_mean_kph"]]
-                                    row["ratio"] = _r(sub / ref, 3) if ref > 0 else None
-                                rows.append(row)
         # worst cases for subjects (not references): the largest occupant delta-v
         subj_groups = np.arange(ng).reshape(shape5)[:ns_subj].ravel()
         mx = stats[subj_groups, 1]
@@ -582,9 +606,7 @@ class GridRun:
             worst.append(row)
         total = counts.sum(axis=0)
         status_counts = {STATUS_NAMES[k]: int(total[k]) for k in range(N_STATUS)}
-        columns = tuple(rows[0]) if rows else ()
-        worst_columns = tuple(worst[0]) if worst else ()
-        return Summary(rows, worst, status_counts, self.n_cases, columns, worst_columns)
+        return Summary(self, stats.reshape(*shape5, N_STATS), worst, status_counts)
 
     def case(self, i: int) -> dict:
         """One case by flat index: axis values and results, as a dict (for reports and tests)."""

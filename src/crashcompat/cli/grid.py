@@ -185,6 +185,21 @@ def _cell(v):
     return str(v)
 
 
+def _widths(run, columns) -> list[int]:
+    """Column widths known before the rows are generated (ids from the axes, numbers fixed)."""
+    ids = {"subject": run.subject_ids, "partner": run.partner_ids,
+           "configuration": list(run.axes["configuration"]), "reference": run.reference_ids}
+    return [max([len(c)] + [len(x) for x in ids.get(c, [])] + [8]) for c in columns]
+
+
+def _stream_table(out, rows, columns, widths):
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in rows:
+        out.write("  ".join(_cell(r.get(c)).ljust(w) for c, w in zip(columns, widths)).rstrip()
+                  + "\n")
+
+
 def _table(rows, columns) -> str:
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
@@ -199,12 +214,15 @@ def _print_summary(run, summary, fmt, quiet):
 
     out = sys.stdout
     if fmt == "json":
-        json.dump(summary.rows, out, indent=1)
-        out.write("\n")
+        # streamed: one row object per line inside the array
+        out.write("[")
+        for n, row in enumerate(summary.iter_rows()):
+            out.write(("\n" if n == 0 else ",\n") + json.dumps(row))
+        out.write("\n]\n")
     elif fmt == "csv":
         w = csv.DictWriter(out, fieldnames=list(summary.columns), lineterminator="\n")
         w.writeheader()
-        for r in summary.rows:
+        for r in summary.iter_rows():
             w.writerow({k: ("" if v is None else v) for k, v in r.items()})
     if fmt in ("json", "csv"):
         if not quiet:
@@ -214,7 +232,7 @@ def _print_summary(run, summary, fmt, quiet):
     speed = ", ".join(n for n in run.axes if n.endswith("_speed_kph"))
     echo(f"Occupant delta-v (driver seat, km/h; mean over the other axes) by subject, partner, "
          f"configuration and {speed}, with each reference car in the same crash:")
-    echo(_table(summary.rows, summary.columns))
+    _stream_table(out, summary.iter_rows(), summary.columns, _widths(run, summary.columns))
     if summary.worst:
         echo("")
         echo(f"Worst {len(summary.worst)} cases by subject occupant delta-v:")
