@@ -182,3 +182,47 @@ def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
     assert r.exit_code == 130
     assert "interrupted" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_kill_leaves_no_file(tmp_path):
+    """SIGTERM mid-run unwinds like Ctrl-C: the temporary file is removed, nothing is published."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "big.parquet"
+    cmd = [sys.executable, "-m", "crashcompat", "grid", "-o", str(out), "--summary", "none",
+           "--closing-speed", "0.5:120:0.5", "--angle", "-45:45:5", "--overlap", "0.2:1:0.2"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    # wait until the temporary file exists, then kill
+    while time.time() < deadline and not any(tmp_path.iterdir()):
+        time.sleep(0.05)
+    assert any(tmp_path.iterdir()), "the run never started writing"
+    assert not out.exists()
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
+    del os
+
+
+def test_to_xarray_matches_chunks():
+    xr = pytest.importorskip("xarray")
+    from crashcompat.grid import run_grid
+
+    run = run_grid({"subjects": ["kei/honda-n-box"], "partners": ["us-suv/toyota-rav4"],
+                    "closing_speed_kph": [30, 50], "angle_deg": [0, 15], "overlap": [1.0]})
+    ds = run.to_xarray()
+    assert isinstance(ds, xr.Dataset)
+    assert ds["subject_occupant_dv_kph"].dims == tuple(run.axes)
+    flat = np.concatenate([t["subject_occupant_dv_kph"] for _, t in run.chunks()])
+    np.testing.assert_array_equal(ds["subject_occupant_dv_kph"].values.ravel(), flat)
+    sel = ds["subject_occupant_dv_kph"].sel(subject="kei/honda-n-box", configuration="frontal",
+                                           closing_speed_kph=50.0, angle_deg=0.0)
+    assert float(sel.squeeze()) == pytest.approx(
+        float(flat.reshape(run.shape)[0, 0, 0, 1, 0].squeeze()))

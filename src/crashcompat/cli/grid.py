@@ -116,7 +116,8 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
 
     show_bar = not silent and not quiet and sys.stderr.isatty()
     jobs = int(output is not None) + int(summary_fmt != "none")
-    bar = _progress(run.n_cases * max(jobs, 1), show_bar)
+    bar = _checked(_progress(run.n_cases * max(jobs, 1), show_bar))
+    _TERMINATED.clear()
     previous = _install_sigterm()
     try:
         if output is not None:
@@ -140,6 +141,21 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
         _print_summary(run, summary, summary_fmt, quiet)
 
 
+class _checked:
+    """Progress callback wrapper that turns a swallowed SIGTERM into KeyboardInterrupt."""
+
+    def __init__(self, bar):
+        self._bar = bar
+
+    def update(self, n):
+        if _TERMINATED:
+            raise KeyboardInterrupt
+        self._bar.update(n)
+
+    def close(self):
+        self._bar.close()
+
+
 class _NoBar:
     def update(self, n):
         pass
@@ -158,9 +174,15 @@ def _progress(total, show):
                 dynamic_ncols=True, leave=False)
 
 
+_TERMINATED = []
+
+
 def _install_sigterm():
-    # kill (SIGTERM) unwinds like Ctrl-C so the writer removes its temporary file
+    # kill (SIGTERM) unwinds like Ctrl-C so the writer removes its temporary file. A signal that
+    # lands inside a C callback (numba compiling) can have its exception swallowed there, so the
+    # flag is also checked after every chunk (see _checked).
     def handler(signum, frame):
+        _TERMINATED.append(signum)
         raise KeyboardInterrupt
 
     try:
