@@ -28,6 +28,11 @@ _LAZY = {
     "run_grid": "crashcompat.grid",
     "GridSpec": "crashcompat.grid",
     "load_catalog": "crashcompat.catalog",
+    "olc": "crashcompat.occupant",
+    "oiv_ora": "crashcompat.occupant",
+    "cfc_filter": "crashcompat.occupant",
+    "crash_pulse": "crashcompat.severity",
+    "CURVES": "crashcompat.risk",
     "Catalog": "crashcompat.catalog",
 }
 

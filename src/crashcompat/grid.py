@@ -44,6 +44,8 @@ import numpy as np
 
 from crashcompat._version import __version__
 from crashcompat.errors import STATUS_NAMES, CrashCompatError, GeometryError
+from crashcompat.measures import (DEFAULT_RISK_CURVES, height_engagement, parse_measures,
+                                  resolve_curves)
 from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL
 from crashcompat.scenario import CONFIGURATIONS, LIMITS, impact_geometry
 from crashcompat.units import KPH
@@ -154,6 +156,9 @@ class GridSpec:
     restitution_model: tuple[float, float, float] = (
         DEFAULT_RESTITUTION_MODEL.e_lo, DEFAULT_RESTITUTION_MODEL.e_hi,
         DEFAULT_RESTITUTION_MODEL.v_ref_mps)
+    measures: tuple[str, ...] = ("dv", "risk")
+    risk_curves: tuple = DEFAULT_RISK_CURVES
+    pulse_model: str = "crash3"
     name: str = "custom"
 
     @property
@@ -257,6 +262,22 @@ def _validated(spec: GridSpec) -> GridSpec:
         raise GridSpecError("restitution_model: give [e_lo, e_hi, v_ref_mps] with e in [0, 1] "
                             "and v_ref_mps > 0")
     kw["restitution_model"] = rm
+    try:
+        kw["measures"] = parse_measures(spec.measures)
+        curves = spec.risk_curves
+        if isinstance(curves, (str, dict)):
+            curves = [curves]
+        if isinstance(curves, tuple | list) and len(curves) == 1 and isinstance(curves[0], str):
+            curves = [c.strip() for c in curves[0].split(",") if c.strip()]
+        resolve_curves(curves)
+        kw["risk_curves"] = tuple(curves)
+    except CrashCompatError as exc:
+        raise GridSpecError(str(exc)) from None
+    if "risk" in kw["measures"] and not kw["risk_curves"]:
+        raise GridSpecError("risk_curves: the list is empty; name at least one curve or drop "
+                            "'risk' from measures")
+    if spec.pulse_model not in ("crash3", "linear"):
+        raise GridSpecError(f"pulse_model: must be crash3 or linear, got {spec.pulse_model!r}")
     return dataclasses.replace(spec, **kw)
 
 
@@ -312,9 +333,10 @@ class Summary:
     builds the whole list, for small grids and interactive use.
     """
 
-    def __init__(self, run: "GridRun", stats, worst, status_counts):
+    def __init__(self, run: "GridRun", stats, worst, status_counts, extra=None):
         self._run = run
         self._stats = stats  # (subjects+references, partners, configurations, speed_a, speed_b, k)
+        self._extra = extra or {}  # column -> per-group mean, same leading shape as stats
         self.worst = worst
         self.status_counts = status_counts
         self.n_cases = run.n_cases
@@ -322,10 +344,21 @@ class Summary:
         self.columns = ("subject", "partner", "configuration", *speed_names,
                         "subject_occupant_dv_kph", "subject_occupant_dv_max_kph",
                         "partner_occupant_dv_kph", "subject_energy_share", "reference",
-                        "reference_occupant_dv_kph", "ratio")
+                        "reference_occupant_dv_kph", "ratio", *self._extra_columns())
         self.worst_columns = tuple(worst[0]) if worst else ()
         self.n_rows = (len(run.subject_ids) * len(run.partner_ids) * len(run.axes["configuration"])
                        * int(np.prod(run._kshape[3:5])) * max(1, len(run.reference_ids)))
+
+    def _extra_columns(self) -> list[str]:
+        cols = []
+        for k in self._extra:
+            if k.startswith("subject_risk_"):
+                curve = k.removeprefix("subject_risk_")
+                cols += [k, f"partner_risk_{curve}", f"reference_risk_{curve}",
+                         f"relative_risk_{curve}"]
+            elif k.startswith("subject_") and "_risk_" not in k:
+                cols += [k, "reference_" + k.removeprefix("subject_")]
+        return cols
 
     def iter_rows(self):
         """Yield the comparison rows (dicts keyed by :attr:`columns`), in grid order."""
@@ -340,6 +373,7 @@ class Summary:
         sb = [float(x) for x in run.axes[speed_names[1]]] if len(speed_names) > 1 else [None]
         ns = len(run.subject_ids)
         refs = run.reference_ids or [None]
+        extra_keys = [k for k in self._extra if k.startswith("subject_")]
         for i, s_id in enumerate(run.subject_ids):
             for j, p_id in enumerate(run.partner_ids):
                 for c, conf in enumerate(run.axes["configuration"]):
@@ -364,6 +398,22 @@ class Summary:
                                     ref = st[ns + r_k, j, c, a, b][k_mean]
                                     row["reference_occupant_dv_kph"] = _r(ref)
                                     row["ratio"] = _r(v[k_mean] / ref, 3) if ref > 0 else None
+                                for key in extra_keys:
+                                    ex = self._extra[key]
+                                    mine = ex[i, j, c, a, b]
+                                    theirs = ex[ns + r_k, j, c, a, b] if r_id else np.nan
+                                    if key.startswith("subject_risk_"):
+                                        curve = key.removeprefix("subject_risk_")
+                                        part = self._extra[f"partner_risk_{curve}"][i, j, c, a, b]
+                                        row[key] = _r(mine, 4)
+                                        row[f"partner_risk_{curve}"] = _r(part, 4)
+                                        row[f"reference_risk_{curve}"] = _r(theirs, 4)
+                                        row[f"relative_risk_{curve}"] = (
+                                            _r(mine / theirs, 3) if theirs > 0 else None)
+                                    else:
+                                        row[key] = _r(mine)
+                                        row["reference_" + key.removeprefix("subject_")] = \
+                                            _r(theirs)
                                 yield row
 
     @property
@@ -425,6 +475,7 @@ class GridRun:
         self.n_groups = int(np.prod(self._kshape[:5]))
         self.inner = int(np.prod(self._kshape[5:]))
         self._tables(subj, sa, sb)
+        self.curves = resolve_curves(spec.risk_curves) if "risk" in spec.measures else []
         self._summary: Summary | None = None
 
     # -- tables --------------------------------------------------------------------------------
@@ -437,6 +488,8 @@ class GridRun:
         ns, npart, nc = len(subj), len(self.partner_ids), len(spec.configurations)
         na, no, npos = len(spec.angle_deg), len(spec.overlap), len(spec.impact_position)
         geo = np.empty((ns * npart * nc * na * no * npos, GEO_COLS))
+        geo_w = np.empty(len(geo))  # engaged width, m
+        geo_g = np.empty((len(geo), 2))  # structure-height engagement of subject, partner
         g = 0
         for s_id in subj:
             s = cat[s_id]
@@ -448,7 +501,7 @@ class GridRun:
                             for pos in spec.impact_position:
                                 x = None if pos == "driver-seat" else float(pos)
                                 try:
-                                    hs, hp, sl, pl, normal, _faces, (k1, k2) = impact_geometry(
+                                    hs, hp, sl, pl, normal, _f, (k1, k2), w_eng = impact_geometry(
                                         s, p, conf, ang, ov, x, spec.struck_side,
                                         spec.overlap_side)
                                 except GeometryError as exc:
@@ -456,8 +509,25 @@ class GridRun:
                                         f"{s_id} vs {p_id}, {conf}, impact_position {pos}: {exc}"
                                     ) from None
                                 geo[g] = _geo_row(s, p, hs, hp, sl, pl, normal, k1, k2)
+                                geo_w[g] = w_eng
+                                geo_g[g] = (height_engagement(
+                                    s.structure_height_low_m, s.structure_height_high_m,
+                                    p.structure_height_low_m, p.structure_height_high_m)
+                                    if conf == "frontal" else (1.0, 1.0))
                                 g += 1
         self._geo = geo
+        self._geo_w = geo_w
+        self._geo_g = geo_g
+        # per vehicle and face (front, side, rear): CRASH3 A, B, linear k, crush space, and
+        # the yaw inertia for the pulse's effective masses
+        faces = ("front", "side", "rear")
+        self._face = np.array([[[getattr(v, f"crash3_a_{f}_n_per_m"),
+                                 getattr(v, f"crash3_b_{f}_n_per_m2"),
+                                 v.stiffness_n_per_m(f), v.crush_space_m(f)] for f in faces]
+                               for v in vehicles])
+        face_of = {"frontal": (0, 0), "side": (1, 0), "rear": (2, 0),
+                   "side-struck-by-subject": (0, 1)}
+        self._conf_faces = np.array([face_of[c] for c in spec.configurations])
         spd = np.zeros((nc, len(sa), len(sb), 2))
         for ic, conf in enumerate(spec.configurations):
             for ia, a in enumerate(sa):
@@ -485,10 +555,26 @@ class GridRun:
 
     # -- description ---------------------------------------------------------------------------
     @property
+    def extra_columns(self) -> tuple[str, ...]:
+        """Columns of the severity families chosen in ``spec.measures`` (risk, pulse)."""
+        from crashcompat.measures import PULSE_COLUMNS, risk_column
+
+        cols = []
+        for c in self.curves:
+            cols += [risk_column("subject", c), risk_column("partner", c)]
+        if "pulse" in self.spec.measures:
+            cols.append("pulse_duration_s")
+            for who in ("subject", "partner"):
+                cols += [f"{who}_{name}" for name, _, _ in PULSE_COLUMNS[1:]]
+                cols.append(f"{who}_pulse_engagement")
+            cols.append("pulse_status")
+        return tuple(cols)
+
+    @property
     def result_columns(self) -> tuple[str, ...]:
         from crashcompat.kernels.grid import CASE_COLUMNS
 
-        return CASE_COLUMNS + ("status",)
+        return CASE_COLUMNS + self.extra_columns + ("status",)
 
     def metadata(self) -> dict:
         """Version, spec, catalog hash, models and parameters: stored with every output."""
@@ -514,6 +600,17 @@ class GridRun:
                     "still; side-struck-by-subject: subject strikes, partner still"
                     if self.spec.speed_mode == "closing" else "explicit speeds"),
             },
+            "measures": list(self.spec.measures),
+            "risk_curves": {c.name: {"outcome": c.outcome, "source": c.source}
+                            for c in self.curves},
+            "risk_note": ("probabilities at each occupant's driver-seat delta-v and PDOF; curves "
+                          "from 1980s-2000s US field data with mixed belt use, comparators not "
+                          "predictions; no bias correction for physics vs NASS delta-v "
+                          "(PHYSICS.md 6)"),
+            "pulse": ("CRASH3 effective masses along the impulse line, pulse impulse = planar "
+                      f"impulse, {self.spec.pulse_model} force-crush, frontal height engagement "
+                      "with floor 0.3 (crashcompat.measures; assumptions)"
+                      if "pulse" in self.spec.measures else None),
             "status_codes": {str(k): v for k, v in STATUS_NAMES.items()},
             "limits": LIMITS,
         }
@@ -554,10 +651,62 @@ class GridRun:
                     table[name] = coords[ix]
             for k, col in enumerate(CASE_COLUMNS):
                 table[col] = out[k, :m].copy()
+            if self.extra_columns:
+                table.update(self._extras(table, idx[:, :m], status[:m]))
             table["status"] = status[:m].copy()
             yield start, table
             if progress is not None:
                 progress(m)
+
+    def _extras(self, t: dict, idx, status) -> dict:
+        """Risk and pulse columns for one chunk, vectorised over its cases."""
+        from crashcompat.measures import pulse_columns, pulse_for_impacts, risk_column
+        from crashcompat.units import KPH
+
+        out = {}
+        for c in self.curves:
+            for who in ("subject", "partner"):
+                out[risk_column(who, c)] = c.probability(
+                    t[f"{who}_occupant_dv_kph"] * KPH, t[f"{who}_pdof_deg"])
+        if "pulse" not in self.spec.measures:
+            return out
+        ks = self._kshape
+        isub, ip, ic = idx[0].astype(np.int64), idx[1].astype(np.int64), idx[2].astype(np.int64)
+        g = ((((isub * ks[1] + ip) * ks[2] + ic) * ks[5] + idx[5]) * ks[6] + idx[6]) * ks[7] \
+            + idx[7]
+        iv2 = ks[0] + ip
+        load = self._load[idx[10]]
+        m_s = self._veh[isub, 0]
+        m1 = m_s + load
+        izz1 = self._veh[isub, 1] * (m1 / m_s)
+        m2, izz2 = self._veh[iv2, 0], self._veh[iv2, 1]
+        geo = self._geo[g]
+        chs, shs = geo[:, 5], geo[:, 6]
+        dl, dt = t["subject_dv_long_kph"] * KPH, t["subject_dv_lat_kph"] * KPH
+        px = m1 * (chs * dl - shs * dt)
+        py = m1 * (shs * dl + chs * dt)
+        f1 = self._conf_faces[ic, 0]
+        f2 = self._conf_faces[ic, 1]
+        F1 = self._face[isub, f1]
+        F2 = self._face[iv2, f2]
+        e = np.where(np.isnan(t["restitution_used"]), 0.1, t["restitution_used"])
+        res, _, _ = pulse_for_impacts(
+            m1=m1, m2=m2, izz1=izz1, izz2=izz2, r1x=geo[:, 0], r1y=geo[:, 1], r2x=geo[:, 2],
+            r2y=geo[:, 3], px=px, py=py, e=e, a1=F1[:, 0], b1=F1[:, 1], a2=F2[:, 0],
+            b2=F2[:, 1], w1=self._geo_w[g], w2=self._geo_w[g], cs1=F1[:, 3], cs2=F2[:, 3],
+            g1=self._geo_g[g, 0], g2=self._geo_g[g, 1],
+            theta1_rad=np.radians(np.nan_to_num(t["subject_pdof_deg"])),
+            theta2_rad=np.radians(np.nan_to_num(t["partner_pdof_deg"])),
+            model=self.spec.pulse_model, k1=F1[:, 2], k2=F2[:, 2])
+        ok = status <= 2
+        for who, prefix in ((1, "subject"), (2, "partner")):
+            for k, v in pulse_columns(res, who, prefix).items():
+                out[k] = np.where(ok, v, np.nan)
+            out[f"{prefix}_pulse_engagement"] = self._geo_g[g, who - 1]
+        # the pulse's own status where the impact happened (0 ok, 5 not separated), else the
+        # impact's status
+        out["pulse_status"] = np.where(ok, res.status, status).astype(np.int8)
+        return {k: out[k] for k in self.extra_columns}
 
     def _axis_map(self) -> list[int]:
         """Kernel axis number of each public axis (the kernel always has two speed axes)."""
@@ -579,12 +728,14 @@ class GridRun:
         argmax = np.empty(ng, dtype=np.int64)
         counts = np.empty((ng, N_STATUS), dtype=np.int64)
         worst_vals = np.empty((ng, 3))
+        curves = self._curve_table()
+        risk = np.empty((ng, len(curves), 2))
         kargs = self._kargs()
         step = max(1, self.chunk_cases // max(self.inner, 1))
         for g0 in range(0, ng, step):
             g1 = min(ng, g0 + step)
             grid_summary(g0, *kargs, stats[g0:g1], argmax[g0:g1], counts[g0:g1],
-                         worst_vals[g0:g1])
+                         worst_vals[g0:g1], curves, risk[g0:g1])
             if progress is not None:
                 progress((g1 - g0) * self.inner)
         shape5 = tuple(int(x) for x in self._kshape[:5])
@@ -606,7 +757,56 @@ class GridRun:
             worst.append(row)
         total = counts.sum(axis=0)
         status_counts = {STATUS_NAMES[k]: int(total[k]) for k in range(N_STATUS)}
-        return Summary(self, stats.reshape(*shape5, N_STATS), worst, status_counts)
+        from crashcompat.measures import risk_column
+
+        extra = {}
+        for k, c in enumerate(self.curves):
+            extra[risk_column("subject", c)] = risk[:, k, 0]
+            extra[risk_column("partner", c)] = risk[:, k, 1]
+        if "pulse" in self.spec.measures:
+            extra.update(self._extra_group_means(progress))
+        return Summary(self, stats.reshape(*shape5, N_STATS), worst, status_counts,
+                       {k: v.reshape(shape5) for k, v in extra.items()})
+
+    #: severity columns averaged per group for the summary (besides every risk column)
+    _SUMMARY_PULSE = ("subject_olc_g", "subject_crush_ratio", "subject_occupant_peak_g")
+
+    def _curve_table(self) -> np.ndarray:
+        """The risk curves as rows for the summary kernel (see kernels.grid CURVE_*)."""
+        from crashcompat.risk import JokschCurve, LogisticCurve, MalliarisOne
+
+        rows = []
+        for c in self.curves:
+            if isinstance(c, JokschCurve):
+                rows.append((1.0, 0, 0, 0, 0, c.dv_ref_mph, c.power))
+            elif isinstance(c, MalliarisOne):
+                rows.append((0.0, c.a0, c.a1_per_mph, c.a_side, c.a_rear, 1.0, 1.0))
+            elif isinstance(c, LogisticCurve):
+                rows.append((0.0, c.a0, c.a1_per_mph, 0.0, 0.0, 1.0, 1.0))
+            else:
+                raise CrashCompatError(f"risk curve {c.name!r} has no compiled form for grids")
+        return np.array(rows, dtype=np.float64).reshape(len(rows), 7)
+
+    def _extra_group_means(self, progress) -> dict:
+        """Mean of a few pulse columns per group, over the cases with a result, from a streamed
+        pass over the chunks (bounded memory)."""
+        names = [c for c in self._SUMMARY_PULSE if c in self.extra_columns]
+        ng, inner = self.n_groups, self.inner
+        sums = {k: np.zeros(ng) for k in names}
+        counts = np.zeros(ng)
+        for start, t in self.chunks(progress=progress, axis_columns=False):
+            m = len(t["status"])
+            gid = np.arange(start, start + m, dtype=np.int64) // inner
+            g0 = int(gid[0])
+            gid -= g0
+            n_g = int(gid[-1]) + 1
+            ok = t["status"] <= 2
+            counts[g0:g0 + n_g] += np.bincount(gid, weights=ok, minlength=n_g)
+            for k in names:
+                v = np.where(ok, t[k], 0.0)
+                sums[k][g0:g0 + n_g] += np.bincount(gid, weights=np.nan_to_num(v), minlength=n_g)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {k: np.where(counts > 0, sums[k] / counts, np.nan) for k in names}
 
     def case(self, i: int) -> dict:
         """One case by flat index: axis values and results, as a dict (for reports and tests)."""
@@ -637,6 +837,8 @@ class GridRun:
         fmt = format_from_path(path, fmt)
         columns = {c: np.float64 for c in self.result_columns[:-1]}
         columns["status"] = np.int8
+        if "pulse_status" in columns:
+            columns["pulse_status"] = np.int8
         with open_writer(path, fmt, axes=self.axes, columns=columns, metadata=self.metadata(),
                          overwrite=overwrite) as w:
             # the writers derive axis values from the row index themselves
@@ -667,7 +869,8 @@ class GridRun:
         import xarray as xr
 
         self._check_size(max_cases, "to_xarray")
-        data = {c: np.empty(self.n_cases, dtype=np.int8 if c == "status" else np.float64)
+        data = {c: np.empty(self.n_cases,
+                            dtype=np.int8 if c in ("status", "pulse_status") else np.float64)
                 for c in self.result_columns}
         for start, table in self.chunks():
             m = len(table["status"])

@@ -40,7 +40,7 @@ indicators, and every result carries that sentence in ``limits``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 from crashcompat.errors import STATUS_NAMES, GeometryError, Status, status_sentence
 from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
@@ -86,6 +86,10 @@ class VehicleOutcome:
     engaged_stiffness_n_per_m: float
     ees_mps: float
     ees_kph: float
+    #: curve name -> probability at this occupant's delta-v and PDOF (measures "risk")
+    risk: dict = field(default_factory=dict)
+    #: pulse and occupant measures (measures "pulse"): see crashcompat.measures.PULSE_COLUMNS
+    pulse: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class CollisionResult:
     normal_impulse_ns: float
     tangential_impulse_ns: float
     kernel_inputs: dict
+    measures: tuple = ("dv",)
+    #: curve name -> {"outcome", "source"} for every risk figure reported
+    risk_curves: dict = field(default_factory=dict)
     limits: str = LIMITS
 
     def to_dict(self) -> dict:
@@ -172,7 +179,8 @@ def impact_geometry(subject, partner, configuration, angle_deg, overlap, impact_
     """Geometry of one impact (see the module docstring), shared by collide() and the grid.
 
     Returns ``(heading_subject_deg, heading_partner_deg, contact_subject_local,
-    contact_partner_local, normal_deg, (face_subject, face_partner), (k1, k2))`` where the contact
+    contact_partner_local, normal_deg, (face_subject, face_partner), (k1, k2), engaged_width_m)``
+    where the contact
     points are in each vehicle's own frame (m), the normal pushes the subject, and ``k1, k2`` are
     the engaged linear stiffnesses (N/m): the face stiffness times the engaged fraction of the
     face's width. Raises GeometryError when the vehicles cannot touch.
@@ -231,7 +239,7 @@ def impact_geometry(subject, partner, configuration, angle_deg, overlap, impact_
         v.stiffness_n_per_m(face) * e / w
         for v, face, e, w in zip((subject, partner), faces, engaged, widths)
     )
-    return hs, hp, s_local, p_local, normal, faces, k
+    return hs, hp, s_local, p_local, normal, faces, k, engaged[0]
 
 
 def _pdof(h_deg, px, py):
@@ -276,7 +284,8 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
             angle_deg: float = 0.0, overlap: float = 1.0, impact_position_m: float | None = None,
             restitution: float | str | SpeedDependentRestitution = "model",
             friction: float = DEFAULT_FRICTION, struck_side: str = "driver",
-            overlap_side: str = "left") -> CollisionResult:
+            overlap_side: str = "left", measures=("dv", "risk"), risk_curves=None,
+            pulse_model: str = "crash3") -> CollisionResult:
     """Collide ``subject`` (vehicle 1) with ``partner`` (vehicle 2) and return both outcomes.
 
     See the module docstring for the geometry of each ``configuration``. Speeds in km/h along each
@@ -284,6 +293,10 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
     ``impact_position_m`` in metres ahead of the struck vehicle's CG. ``restitution`` is a number
     in [0, 1], ``"model"`` for the default speed-dependent curve, or a
     :class:`~crashcompat.restitution.SpeedDependentRestitution`.
+
+    ``measures`` chooses the severity families beyond delta-v (``risk``, ``pulse``; see
+    :mod:`crashcompat.measures`); ``risk_curves`` names the curves (default
+    :data:`crashcompat.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
 
     Raises :class:`~crashcompat.errors.GeometryError` (a ``ValueError``) with a sentence when the
     vehicles cannot touch: zero overlap, an impact position off the struck side, or speeds that do
@@ -304,7 +317,7 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
     if not -90.0 < angle_deg < 90.0:
         raise GeometryError(f"angle_deg must lie strictly between -90 and 90, got {angle_deg}")
 
-    hs, hp, s_local, p_local, normal, faces, k = impact_geometry(
+    hs, hp, s_local, p_local, normal, faces, k, engaged_w = impact_geometry(
         subject, partner, configuration, float(angle_deg), overlap, impact_position_m,
         struck_side, overlap_side)
     r1 = _rot(hs, *s_local)
@@ -348,10 +361,45 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
                     px, py, energy, k2 / (k1 + k2), k1)
     part = _outcome(partner, hp, faces[1], float(res.dv2x), float(res.dv2y), float(res.dw2),
                     -px, -py, energy, k1 / (k1 + k2), k2)
+    from crashcompat import measures as ms
+
+    fams = ms.parse_measures(measures)
+    curves_info = {}
+    if "risk" in fams:
+        curves = ms.resolve_curves(risk_curves or ms.DEFAULT_RISK_CURVES)
+        for o in (subj, part):
+            o.risk.update({c.name: float(c.probability(o.occupant_dv_mps, o.pdof_deg))
+                           for c in curves})
+        curves_info = {c.name: {"outcome": c.outcome, "source": c.source} for c in curves}
+    if "pulse" in fams:
+        f1, f2 = faces
+        g1, g2 = (ms.height_engagement(subject.structure_height_low_m,
+                                       subject.structure_height_high_m,
+                                       partner.structure_height_low_m,
+                                       partner.structure_height_high_m)
+                  if configuration == "frontal" else (1.0, 1.0))
+        pres, _, _ = ms.pulse_for_impacts(
+            m1=subject.mass_kg, m2=partner.mass_kg, izz1=subject.yaw_inertia_kgm2,
+            izz2=partner.yaw_inertia_kgm2, r1x=r1[0], r1y=r1[1], r2x=r2[0], r2y=r2[1],
+            px=px, py=py, e=e,
+            a1=getattr(subject, f"crash3_a_{f1}_n_per_m"),
+            b1=getattr(subject, f"crash3_b_{f1}_n_per_m2"),
+            a2=getattr(partner, f"crash3_a_{f2}_n_per_m"),
+            b2=getattr(partner, f"crash3_b_{f2}_n_per_m2"),
+            w1=engaged_w, w2=engaged_w, cs1=subject.crush_space_m(f1),
+            cs2=partner.crush_space_m(f2), g1=float(g1), g2=float(g2),
+            theta1_rad=math.radians(subj.pdof_deg), theta2_rad=math.radians(part.pdof_deg),
+            model=pulse_model, k1=k1, k2=k2)
+        for who, o, prefix in ((1, subj, "subject"), (2, part, "partner")):
+            cols = ms.pulse_columns(pres, who, prefix)
+            o.pulse.update({k.removeprefix(prefix + "_"): float(v) for k, v in cols.items()})
+            o.pulse["status"] = int(pres.status)
+            o.pulse["engagement"] = float(g1 if who == 1 else g2)
     return CollisionResult(
         configuration=configuration, status=status, status_name=STATUS_NAMES[status],
         status_sentence=status_sentence(status), subject=subj, partner=part,
         closing_speed_mps=closing, restitution=e, friction=float(friction),
         energy_loss_j=energy, normal_impulse_ns=float(res.pn),
-        tangential_impulse_ns=float(res.pt), kernel_inputs=inputs,
+        tangential_impulse_ns=float(res.pt), kernel_inputs=inputs, measures=fams,
+        risk_curves=curves_info,
     )

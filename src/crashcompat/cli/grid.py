@@ -60,6 +60,13 @@ def _opt(name, *decls, **kw):
 @_opt("--load", metavar="KG", help="Mass added to the subject, kg.")
 @_opt("--struck-side", type=click.Choice(["driver", "passenger", "left", "right"]),
       help="Struck side in side impacts (default driver).")
+@_opt("--measures", metavar="LIST", help="Measure families: dv (always), risk, pulse "
+      "(comma-separated; default dv,risk). dv alone runs at full kernel speed.")
+@_opt("--risk-curve", "risk_curves", metavar="LIST",
+      help="Risk curves (crashcompat.risk.CURVES names, comma-separated; default "
+      "malliaris-one-mais3,malliaris-one-fatal).")
+@_opt("--pulse-model", type=click.Choice(["crash3", "linear"]),
+      help="Force-crush model of the pulse (default crash3).")
 @vehicles_dir_option
 @click.option("--threads", type=click.IntRange(1), help="Limit the compute threads.")
 @click.option("--chunk-size", type=click.IntRange(1000), default=None,
@@ -70,8 +77,9 @@ def _opt(name, *decls, **kw):
 @click.option("--yes", is_flag=True, help=f"Run grids above {CONFIRM_CASES:,} cases.")
 def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, partners,
          references, configurations, closing_speed, split, subject_speed, partner_speed, angle,
-         overlap, impact_position, restitution, friction, load, struck_side, vehicles_dirs,
-         threads, chunk_size, silent, verbose, quiet, yes):
+         overlap, impact_position, restitution, friction, load, struck_side, measures,
+         risk_curves, pulse_model, vehicles_dirs, threads, chunk_size, silent, verbose, quiet,
+         yes):
     """Sweep vehicle pairs x impact conditions and summarise occupant delta-v.
 
     Without SPEC and options this runs the kei-vs-us preset: every kei car against every US truck
@@ -93,7 +101,8 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
         "subject_speed_kph": subject_speed, "partner_speed_kph": partner_speed,
         "angle_deg": angle, "overlap": overlap, "impact_position": impact_position,
         "restitution": restitution, "friction": friction, "load_kg": load,
-        "struck_side": struck_side,
+        "struck_side": struck_side, "measures": measures, "risk_curves": risk_curves,
+        "pulse_model": pulse_model,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     t0 = time.perf_counter()

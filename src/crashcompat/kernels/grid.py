@@ -239,8 +239,32 @@ N_STATS = len(SUMMARY_STATS)
 N_STATUS = 5
 
 
+#: Risk-curve table columns for the summary kernel (one row per curve): kind (0 logistic in mph
+#: with side/rear terms, 1 power law (dv/dv_ref)^power), a0, a1 per mph, a_side, a_rear,
+#: dv_ref (mph), power.
+CURVE_KIND, CURVE_A0, CURVE_A1, CURVE_SIDE, CURVE_REAR, CURVE_DVREF, CURVE_POWER = range(7)
+MPS2MPH = 3600.0 / 1609.344
+
+
+@scalar
+def risk_sf(curves, k, dv_mps, pdof):
+    """Probability from curve row ``k`` at delta-v (m/s) and PDOF (deg), as crashcompat.risk."""
+    dv_mph = dv_mps * MPS2MPH
+    if curves[k, CURVE_KIND] == 1.0:
+        x = max(dv_mph, 0.0) / curves[k, CURVE_DVREF]
+        return min(x ** curves[k, CURVE_POWER], 1.0)
+    side = (pdof >= 45.0 and pdof <= 135.0) or (pdof >= 225.0 and pdof <= 315.0)
+    rear = pdof > 135.0 and pdof < 225.0
+    z = curves[k, CURVE_A0] + curves[k, CURVE_A1] * dv_mph
+    if side:
+        z += curves[k, CURVE_SIDE]
+    if rear:
+        z += curves[k, CURVE_REAR]
+    return 1.0 / (1.0 + math.exp(-z))
+
+
 def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, stats, argmax,
-                  counts, worst):
+                  counts, worst, curves, risk):
     # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases,
     # reduced in compiled code: nothing per case leaves the kernel
     inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
@@ -257,6 +281,9 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
         a_occ = -1
         w_dv = NAN
         w_pocc = NAN
+        n_curves = curves.shape[0]
+        r_s = np.zeros(max(n_curves, 1))
+        r_p = np.zeros(max(n_curves, 1))
         s_dv = 0.0
         p_occ = 0.0
         pm_occ = -1.0
@@ -313,6 +340,15 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
                                         w_pocc = pocc
                                     s_ees += math.sqrt(2.0 * loss * share / m1) * MPS2KPH
                                     s_share += share
+                                    if n_curves > 0:
+                                        p1x = dv1x * m1
+                                        p1y = dv1y * m1
+                                        pd1 = pdof_sf(geo[g, GEO_CHS], geo[g, GEO_SHS], p1x, p1y)
+                                        pd2 = pdof_sf(geo[g, GEO_CHP], geo[g, GEO_SHP], -p1x,
+                                                      -p1y)
+                                        for kc in range(n_curves):
+                                            r_s[kc] += risk_sf(curves, kc, occ / MPS2KPH, pd1)
+                                            r_p[kc] += risk_sf(curves, kc, pocc / MPS2KPH, pd2)
                                 j += 1
         counts[gi, 0] = c0
         counts[gi, 1] = c1
@@ -330,6 +366,9 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
         else:
             for k in range(N_STATS):
                 stats[gi, k] = NAN
+        for kc in range(n_curves):
+            risk[gi, kc, 0] = r_s[kc] / n_ok if n_ok > 0 else NAN
+            risk[gi, kc, 1] = r_p[kc] / n_ok if n_ok > 0 else NAN
         argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
         worst[gi, 0] = m_occ if a_occ >= 0 else NAN
         worst[gi, 1] = w_dv
