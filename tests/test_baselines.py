@@ -41,3 +41,21 @@ def test_collinear_numpy_matches_kernel():
     np.testing.assert_array_equal(ref[3], st)
     for a, b in zip(out, ref[:3]):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, equal_nan=True)
+
+
+def test_grid_numpy_summary_matches_kernel():
+    from crashcompat.baselines import grid_summary_numpy
+    from crashcompat.grid import run_grid
+    from crashcompat.kernels.grid import SUMMARY_STATS
+
+    run = run_grid({"subjects": ["kei/honda-n-box", "kei/suzuki-alto"],
+                    "partners": ["us-truck/ford-f-150", "us-suv/toyota-rav4"],
+                    "closing_speed_kph": "10:100:10", "angle_deg": [-20, 0, 20],
+                    "overlap": [1, 0.5], "friction": [0.2, 0.6], "measures": ["dv"],
+                    "restitution": ["model", "0.3"]})
+    summ = run.summary()
+    stats = summ._stats.reshape(-1, len(SUMMARY_STATS))
+    mean, mx, counts = grid_summary_numpy(run, chunk_cases=1000)
+    np.testing.assert_allclose(stats[:, 0], mean, rtol=1e-12)
+    np.testing.assert_allclose(stats[:, 1], mx, rtol=1e-12)
+    assert counts.tolist() == list(summ.status_counts.values())

@@ -15,6 +15,7 @@ from crashcompat._version import __version__
 
 # name -> (module, attribute, short help); imported only when the command is used.
 _SUBCOMMANDS = {
+    "bench": ("crashcompat.cli.bench", "bench", "Measure the kernels' speed on this machine."),
     "grid": ("crashcompat.cli.grid", "grid", "Sweep vehicle pairs x impact conditions; summarise."),
     "vehicles": ("crashcompat.cli.vehicles", "vehicles", "List, show and validate the vehicle catalog."),
 }

@@ -1,0 +1,76 @@
+"""Write the README's benchmark table from a pytest-benchmark JSON file (never typed by hand).
+
+    python -m pytest benchmarks --benchmark-only --benchmark-json=bench.json
+    python benchmarks/render_readme.py bench.json [README.md]
+
+Rows: kernel x n x implementation with the median cases/s and the ratio of the parallel kernel to
+the NumPy version and to the pure-Python reference measured in the same run; start-up figures
+from the start-up benchmarks; the machine from the JSON's machine_info.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def render(data: dict) -> str:
+    rates: dict[tuple[str, str, int], float] = {}
+    startup = {}
+    for b in data["benchmarks"]:
+        info = b.get("extra_info", {})
+        if "cases_per_s" in info:
+            rates[(info["kernel"], info["impl"], int(info["n"]))] = info["cases_per_s"]
+        for k, v in info.items():
+            if k.endswith("_s") and k not in ("cases_per_s",):
+                startup[k] = v
+    mi = data.get("machine_info", {})
+    cpu = mi.get("cpu", {})
+    lines = [
+        f"Measured {data.get('datetime', '?')[:10]} on {cpu.get('brand_raw', '?')} "
+        f"({cpu.get('count', '?')} logical CPUs), Python {mi.get('python_version', '?')}, "
+        f"float64, median of the rounds; `python -m pytest benchmarks --benchmark-only "
+        f"--benchmark-json=bench.json && python benchmarks/render_readme.py bench.json`.",
+        "",
+        "| kernel | n | numba parallel (cases/s) | numba serial | NumPy | x NumPy | "
+        "pure Python | x Python |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    kernels = sorted({k for k, _, _ in rates}, key=lambda k: ("collinear", "planar", "pulse",
+                                                              "pulse-crash3", "grid").index(k)
+                     if k in ("collinear", "planar", "pulse", "pulse-crash3", "grid") else 9)
+    for k in kernels:
+        ref = [r for (kk, i, _), r in rates.items() if kk == k and i == "reference"]
+        for n in sorted({n for kk, i, n in rates if kk == k and i == "numba-parallel"}):
+            par = rates[(k, "numba-parallel", n)]
+            ser = rates.get((k, "numba-serial", n))
+            npy = rates.get((k, "numpy", n))
+            cells = [k, f"{n:,}", f"{par:,.0f}", f"{ser:,.0f}" if ser else "-",
+                     f"{npy:,.0f}" if npy else "-", f"{par / npy:.1f}" if npy else "-",
+                     f"{ref[0]:,.0f}" if ref else "-", f"{par / ref[0]:,.0f}" if ref else "-"]
+            lines.append("| " + " | ".join(cells) + " |")
+    if startup:
+        lines += ["", "| start-up | seconds |", "|---|---:|"]
+        lines += [f"| {k.removesuffix('_s').replace('_', ' ')} | {v:.3f} |"
+                  for k, v in sorted(startup.items())]
+    return "\n".join(lines)
+
+
+def main(argv):
+    data = json.loads(Path(argv[1]).read_text())
+    readme = Path(argv[2] if len(argv) > 2 else "README.md")
+    text = readme.read_text()
+    block = f"{START}\n{render(data)}\n{END}"
+    if START in text:
+        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda m: block, text, flags=re.S)
+    else:
+        raise SystemExit(f"{readme} has no {START} ... {END} block")
+    readme.write_text(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

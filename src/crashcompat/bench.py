@@ -1,0 +1,167 @@
+"""`crashcompat bench`: a short benchmark of the kernels on the user's machine.
+
+For each kernel it measures, in the same run, the compiled kernel (parallel, all threads) and the
+vectorised NumPy version of the same equations (:mod:`crashcompat.baselines`), and reports cases/s,
+the speed-up, the thread count and the fraction of the machine's memory bandwidth the kernel's
+input and output traffic reaches (bandwidth measured by a large array copy in the same run). The
+medians of repeated runs are reported; compile time is excluded (one warm-up call).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+__all__ = ["run_bench", "memory_bandwidth_gbs", "KERNELS", "BYTES_PER_CASE"]
+
+KERNELS = ("collinear", "planar", "pulse", "grid")
+
+#: Bytes each case moves through memory: float64 inputs and outputs plus the int8 status.
+BYTES_PER_CASE = {
+    "collinear": 8 * (5 + 3) + 1,
+    "planar": 8 * (17 + 9) + 1,
+    "pulse": 8 * (18 + 30) + 1,
+    "grid": 0,  # cases are generated and reduced inside the kernel: compute-bound
+}
+
+#: Default sizes of the short run (cases).
+DEFAULT_N = {"collinear": 10**6, "planar": 10**6, "pulse": 10**5, "grid": 10**7}
+
+
+def _median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def memory_bandwidth_gbs(nbytes: int = 1 << 28, repeats: int = 5) -> float:
+    """Copy bandwidth (GB/s, bytes read plus bytes written) of a large float64 array copy."""
+    a = np.ones(nbytes // 8)
+    b = np.empty_like(a)
+    np.copyto(b, a)  # fault the pages in
+    t = _median_time(lambda: np.copyto(b, a), repeats)
+    return 2 * a.nbytes / t / 1e9
+
+
+def _collinear(n, repeats):
+    from crashcompat.baselines import collinear_numpy
+    from crashcompat.benchcases import collinear_inputs
+    from crashcompat.kernels.collinear import collinear_grid
+
+    cols = collinear_inputs(n, seed=2)
+    x = np.array(cols)
+    y = np.empty((3, n))
+    st = np.empty(n, dtype=np.int8)
+    collinear_grid(x, y, st)
+    t = _median_time(lambda: collinear_grid(x, y, st), repeats)
+    tn = _median_time(lambda: collinear_numpy(*cols), max(1, repeats // 2))
+    return t, tn
+
+
+def _planar(n, repeats):
+    from crashcompat.baselines import planar_numpy
+    from crashcompat.benchcases import planar_inputs
+    from crashcompat.impact import ENERGY_REL_TOL
+    from crashcompat.kernels.planar import planar_grid
+
+    cols = planar_inputs(n, seed=2)
+    x = np.array(cols)
+    y = np.empty((9, n))
+    st = np.empty(n, dtype=np.int8)
+    planar_grid(x, ENERGY_REL_TOL, y, st)
+    t = _median_time(lambda: planar_grid(x, ENERGY_REL_TOL, y, st), repeats)
+    tn = _median_time(lambda: planar_numpy(*cols, rel_tol=ENERGY_REL_TOL), max(1, repeats // 2))
+    return t, tn
+
+
+def _pulse(n, repeats):
+    from crashcompat.kernels import pulse as kp
+    from crashcompat.severity import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams
+
+    rng = np.random.default_rng(2)
+    P = np.zeros((kp.N_IN, n))
+    P[kp.I_M1] = rng.uniform(600, 1100, n)
+    P[kp.I_M2] = rng.uniform(1800, 4100, n)
+    P[kp.I_VC] = rng.uniform(5, 35, n)
+    P[kp.I_E] = rng.uniform(0.05, 0.3, n)
+    P[kp.I_K1] = rng.uniform(4e5, 1e6, n)
+    P[kp.I_K2] = rng.uniform(1e6, 3e6, n)
+    P[kp.I_G1] = P[kp.I_G2] = 1.0
+    P[kp.I_CS1] = 0.5
+    P[kp.I_CS2] = 0.8
+    occ = OccupantParams().as_array()
+    out = np.empty((kp.N_OUT, n))
+    st = np.empty(n, dtype=np.int8)
+
+    def run():
+        kp.pulse_grid(kp.MODEL_LINEAR, P, occ, DEFAULT_DT_S, DEFAULT_MAX_STEPS, out, st, 64)
+
+    run()
+    t = _median_time(run, repeats)
+    try:
+        from crashcompat.baselines_pulse import pulse_numpy
+    except ImportError:
+        return t, None
+    m = min(n, 20_000)  # the NumPy version steps in Python-level array ops: keep it short
+    Pm = np.ascontiguousarray(P[:, :m])
+    tn = _median_time(lambda: pulse_numpy(kp.MODEL_LINEAR, Pm, occ, DEFAULT_DT_S,
+                                          DEFAULT_MAX_STEPS), 1)
+    return t, tn * n / m
+
+
+def _grid(n, repeats):
+    from crashcompat.baselines import grid_summary_numpy
+    from crashcompat.grid import run_grid
+
+    run = run_grid(_grid_spec(n))
+    run.summary()
+    t = _median_time(lambda: run._compute_summary(None, 0), repeats)
+    small = run_grid(_grid_spec(max(n // 20, 10**5)))
+    tn = _median_time(lambda: grid_summary_numpy(small), 1)
+    return t * 1.0, tn * run.n_cases / small.n_cases, run.n_cases
+
+
+def _grid_spec(n):
+    """The kei-vs-us vehicles (1,848 subject x partner x configuration blocks) with closing
+    speeds at a resolution that gives about n cases, delta-v only."""
+    steps = max(1, round(n / (1848 * 4)))
+    return {"closing_speed_kph": [10 + 110 * k / max(steps - 1, 1) for k in range(steps)],
+            "angle_deg": [-30, 0, 15, 30], "overlap": [1.0], "measures": ["dv"]}
+
+
+def run_bench(kernels=KERNELS, n: dict | None = None, repeats: int = 5,
+              threads: int | None = None) -> list[dict]:
+    """Benchmark ``kernels``; returns one dict per kernel (see the module docstring)."""
+    from crashcompat.kernels._jit import set_threads
+
+    nthreads = set_threads(threads)
+    sizes = dict(DEFAULT_N, **(n or {}))
+    bw = memory_bandwidth_gbs()
+    out = []
+    for k in kernels:
+        if k not in KERNELS:
+            raise ValueError(f"unknown kernel {k!r}; choose from {', '.join(KERNELS)}")
+        size = sizes[k]
+        if k == "grid":
+            t, tn, size = _grid(size, repeats)
+        else:
+            t, tn = {"collinear": _collinear, "planar": _planar, "pulse": _pulse}[k](size,
+                                                                                     repeats)
+        rate = size / t
+        np_rate = size / tn if tn else None
+        bpc = BYTES_PER_CASE[k]
+        out.append({
+            "kernel": k, "n": int(size), "cases_per_s": rate,
+            "numpy_cases_per_s": np_rate,
+            "speedup_vs_numpy": rate / np_rate if np_rate else None,
+            "threads": nthreads,
+            "bytes_per_case": bpc,
+            "memory_bandwidth_gbs": bw,
+            "bandwidth_fraction": rate * bpc / (bw * 1e9) if bpc else None,
+        })
+    return out
