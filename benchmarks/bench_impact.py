@@ -16,7 +16,7 @@ from crashcompat.kernels.collinear import collinear_grid, collinear_serial
 from crashcompat.kernels.planar import planar_grid, planar_serial
 from crashcompat.reference import collinear_reference, planar_reference
 
-N_FAST = [10**3, 10**5, 10**6]
+N_FAST = [10**3, 10**5, 10**6, 10**7]
 N_REF = 2000
 
 
