@@ -282,8 +282,9 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
         w_dv = NAN
         w_pocc = NAN
         n_curves = curves.shape[0]
-        r_s = np.zeros(max(n_curves, 1))
-        r_p = np.zeros(max(n_curves, 1))
+        for kc in range(n_curves):  # accumulated in place: no allocation per group
+            risk[gi, kc, 0] = 0.0
+            risk[gi, kc, 1] = 0.0
         s_dv = 0.0
         p_occ = 0.0
         pm_occ = -1.0
@@ -347,8 +348,10 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
                                         pd2 = pdof_sf(geo[g, GEO_CHP], geo[g, GEO_SHP], -p1x,
                                                       -p1y)
                                         for kc in range(n_curves):
-                                            r_s[kc] += risk_sf(curves, kc, occ / MPS2KPH, pd1)
-                                            r_p[kc] += risk_sf(curves, kc, pocc / MPS2KPH, pd2)
+                                            risk[gi, kc, 0] += risk_sf(curves, kc,
+                                                                       occ / MPS2KPH, pd1)
+                                            risk[gi, kc, 1] += risk_sf(curves, kc,
+                                                                       pocc / MPS2KPH, pd2)
                                 j += 1
         counts[gi, 0] = c0
         counts[gi, 1] = c1
@@ -367,8 +370,8 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
             for k in range(N_STATS):
                 stats[gi, k] = NAN
         for kc in range(n_curves):
-            risk[gi, kc, 0] = r_s[kc] / n_ok if n_ok > 0 else NAN
-            risk[gi, kc, 1] = r_p[kc] / n_ok if n_ok > 0 else NAN
+            risk[gi, kc, 0] = risk[gi, kc, 0] / n_ok if n_ok > 0 else NAN
+            risk[gi, kc, 1] = risk[gi, kc, 1] / n_ok if n_ok > 0 else NAN
         argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
         worst[gi, 0] = m_occ if a_occ >= 0 else NAN
         worst[gi, 1] = w_dv
