@@ -241,7 +241,7 @@ def test_kei_limit_violation_names_the_limit():
     ("width_m", "1.52", "kei width limit"), ("height_m", "2.05", "kei height limit"),
     ("displacement_cc", "996", "kei displacement limit")])
 def test_other_kei_limits(tmp_path, key, value, limit):
-    line = next(l for l in _fixture_text().splitlines() if l.startswith(key))
+    line = next(x for x in _fixture_text().splitlines() if x.startswith(key))
     new = re.sub(r"value = [0-9.]+", f"value = {value}", line)
     _user_file(tmp_path, "kei/x.toml", _fixture_text(**{line: new}))
     (p,) = _problems(tmp_path)

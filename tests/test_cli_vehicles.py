@@ -64,7 +64,7 @@ def test_show_prints_unit_and_provenance_for_every_field():
     out = result.stdout
     rec = cc.load_catalog().record("kei/honda-n-box")
     for name, f in rec["fields"].items():
-        line = next(l for l in out.splitlines() if l.strip().startswith(name + " "))
+        line = next(x for x in out.splitlines() if x.strip().startswith(name + " "))
         assert f["kind"] in line
         assert ("source:" in line) if f["kind"] == "spec" else ("method" in line)
         if f["unit"] != "1":

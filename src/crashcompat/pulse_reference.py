@@ -51,7 +51,6 @@ def reference_pulse(m1, m2, vc, e, *, model="linear", k1=None, k2=None, a1=None,
                     belt_stiffness_per_kg=2500.0, sample_dt=2e-5, rtol=1e-11):
     """One case; returns a dict keyed like ``kernels.pulse.OUT_NAMES`` (SI, accelerations m/s^2)."""
     faces = _faces(model, engage1, engage2, k1, k2, a1, b1, a2, b2, w1, w2)
-    mu = m1 * m2 / (m1 + m2)
 
     def load(t, y):  # y = x1, v1, x2, v2; vehicle 1 moves +x into vehicle 2
         c = y[0] - y[2]

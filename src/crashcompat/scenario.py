@@ -40,7 +40,7 @@ indicators, and every result carries that sentence in ``limits``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 from crashcompat.errors import STATUS_NAMES, GeometryError, Status, status_sentence
 from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
