@@ -180,3 +180,20 @@ def test_dv_only_grid_has_no_extra_columns(catalog):
                   "closing_speed_kph": [50], "measures": ["dv"]}, catalog=catalog)
     assert r.extra_columns == ()
     assert "subject_risk_malliaris_one_mais3" not in r.summary().columns
+
+
+def test_user_defined_logistic_curve_from_a_toml_spec(tmp_path, catalog):
+    spec = tmp_path / "g.toml"
+    spec.write_text(
+        'subjects = ["kei/honda-n-box"]\npartners = ["us-truck/ford-f-150"]\n'
+        'closing_speed_kph = [40, 80]\nmeasures = ["dv", "risk"]\n'
+        'risk_curves = ["joksch-fatal", '
+        '{name = "my-curve", a0 = -6.0, a1_per_mph = 0.15, source = "test fit, 2026"}]\n')
+    run = run_grid(spec, catalog=catalog)
+    (_, t), = list(run.chunks())
+    dv_mph = t["subject_occupant_dv_kph"] / 1.609344
+    want = 1 / (1 + np.exp(-(-6.0 + 0.15 * dv_mph)))
+    np.testing.assert_allclose(t["subject_risk_my_curve"], want, rtol=1e-12)
+    assert run.metadata()["risk_curves"]["my-curve"]["source"] == "test fit, 2026"
+    row = run.summary().rows[0]
+    assert "relative_risk_my_curve" in row and "relative_risk_joksch_fatal" in row
