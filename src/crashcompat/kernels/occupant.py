@@ -114,12 +114,22 @@ def reach_time_sf(tb, X, W, n, level):
     # Safeguarded Newton on the Hermite cubic (bracket [a, b] kept, bisection fallback).
     for _ in range(12):
         f = hermite_sf(t0, t1, x0, x1, w0, w1, t) - level
+        if f == 0.0:  # exact root: the bracket update below would push t off it (bisection)
+            break
         if f < 0.0:
             a = t
         else:
             b = t
         d = hermite_d_sf(t0, t1, x0, x1, w0, w1, t)
-        tn = t - f / d if d > 0.0 else 0.5 * (a + b)
+        if d > 0.0:
+            tn = t - f / d
+            # Converged before the bracket test: a step below the tolerance can round onto the
+            # bracket end just set to t, and bisecting from there would leave the root.
+            if abs(tn - t) <= 1e-14 * (t1 - t0) + 1e-300:
+                t = tn
+                break
+        else:
+            tn = 0.5 * (a + b)
         if not (tn > a and tn < b):
             tn = 0.5 * (a + b)
         if abs(tn - t) <= 1e-14 * (t1 - t0) + 1e-300:
