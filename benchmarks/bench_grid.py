@@ -18,7 +18,7 @@ SIZES = [10**3, 10**5, 10**6, 10**7, pytest.param(10**8, marks=pytest.mark.slow)
 
 def _small_spec(n):
     # below the 1,848 blocks of the full vehicle set, shrink the vehicle lists instead
-    if n >= 10**5:
+    if n >= 10**6:
         return _grid_spec(n)
     return {"subjects": ["kei/honda-n-box", "kei/suzuki-alto"], "references": [],
             "partners": ["us-truck/ford-f-150", "us-suv/toyota-rav4"],

@@ -226,3 +226,12 @@ def test_to_xarray_matches_chunks():
                                            closing_speed_kph=50.0, angle_deg=0.0)
     assert float(sel.squeeze()) == pytest.approx(
         float(flat.reshape(run.shape)[0, 0, 0, 1, 0].squeeze()))
+
+
+def test_summary_too_large_is_an_error_not_a_memory_blowup(monkeypatch):
+    from crashcompat.grid import GridRun
+
+    monkeypatch.setattr(GridRun, "MAX_SUMMARY_GROUPS", 10)
+    r = run(SMALL)
+    assert r.exit_code == 1 and "the summary would have 32 rows" in r.stderr
+    assert "--summary none" in r.stderr

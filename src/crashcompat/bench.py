@@ -127,11 +127,17 @@ def _grid(n, repeats):
 
 
 def _grid_spec(n):
-    """The kei-vs-us vehicles (1,848 subject x partner x configuration blocks) with closing
-    speeds at a resolution that gives about n cases, delta-v only."""
-    steps = max(1, round(n / (1848 * 4)))
-    return {"closing_speed_kph": [10 + 110 * k / max(steps - 1, 1) for k in range(steps)],
-            "angle_deg": [-30, 0, 15, 30], "overlap": [1.0], "measures": ["dv"]}
+    """The kei-vs-us vehicles (1,848 subject x partner x configuration blocks) and closing speeds
+    10-120 km/h, with the angle and overlap axes refined until the grid has about n cases;
+    delta-v only. (Refining the inner axes, not the speeds, keeps the summary small.)"""
+    per_block = max(1, round(n / (1848 * 12)))
+    n_over = max(1, int(per_block ** 0.5))
+    n_ang = max(1, round(per_block / n_over))
+    angles = [-45 + 90 * k / max(n_ang - 1, 1) for k in range(n_ang)] if n_ang > 1 else [0.0]
+    overlaps = [1.0 - 0.8 * k / max(n_over - 1, 1) for k in range(n_over)] if n_over > 1 \
+        else [1.0]
+    return {"closing_speed_kph": [float(v) for v in range(10, 121, 10)], "angle_deg": angles,
+            "overlap": overlaps, "measures": ["dv"]}
 
 
 def run_bench(kernels=KERNELS, n: dict | None = None, repeats: int = 5,

@@ -714,8 +714,17 @@ class GridRun:
             return [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]
         return [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
+    #: The summary keeps about 100 bytes per group (subject x partner x configuration x speeds);
+    #: above this many groups it would not fit the 1 GiB memory budget.
+    MAX_SUMMARY_GROUPS = 4_000_000
+
     def summary(self, progress=None, top: int = 10) -> Summary:
         """Summary per (subject, partner, configuration, speeds), against each reference."""
+        if self.n_groups > self.MAX_SUMMARY_GROUPS:
+            raise CrashCompatError(
+                f"the summary would have {self.n_groups:,} rows (subject x partner x "
+                f"configuration x speeds; limit {self.MAX_SUMMARY_GROUPS:,}); use fewer speeds "
+                "or vehicles, or write the cases with -o and --summary none")
         if self._summary is None:
             self._summary = self._compute_summary(progress, top)
         return self._summary

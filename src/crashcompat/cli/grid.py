@@ -135,7 +135,11 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
             except CrashCompatError as exc:
                 raise click.ClickException(str(exc)) from None
             note(f"wrote {run.n_cases:,} cases to {path}", 0)
-        summary = run.summary(progress=bar.update, top=top) if summary_fmt != "none" else None
+        try:
+            summary = (run.summary(progress=bar.update, top=top) if summary_fmt != "none"
+                       else None)
+        except CrashCompatError as exc:
+            raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         bar.close()
         click.echo("crashcompat grid: interrupted; no output file was left behind", err=True)
