@@ -247,14 +247,17 @@ MPS2MPH = 3600.0 / 1609.344
 
 
 @scalar
-def risk_sf(curves, k, dv_mps, pdof):
-    """Probability from curve row ``k`` at delta-v (m/s) and PDOF (deg), as crashcompat.risk."""
+def risk_sf(curves, k, dv_mps, fx, fy):
+    """Probability from curve row ``k`` at delta-v (m/s), as crashcompat.risk, for an impulse
+    (fx, fy) in the vehicle's frame. The Malliaris sectors need no angle: a PDOF in 45-135 or
+    225-315 degrees (side, boundaries included) is |fy| >= |fx|; rear (135-225) is a force
+    pointing forward, fx > |fy|."""
     dv_mph = dv_mps * MPS2MPH
     if curves[k, CURVE_KIND] == 1.0:
         x = max(dv_mph, 0.0) / curves[k, CURVE_DVREF]
         return min(x ** curves[k, CURVE_POWER], 1.0)
-    side = (pdof >= 45.0 and pdof <= 135.0) or (pdof >= 225.0 and pdof <= 315.0)
-    rear = pdof > 135.0 and pdof < 225.0
+    side = abs(fy) >= abs(fx)
+    rear = fx > abs(fy)
     z = curves[k, CURVE_A0] + curves[k, CURVE_A1] * dv_mph
     if side:
         z += curves[k, CURVE_SIDE]
@@ -342,16 +345,20 @@ def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
                                     s_ees += math.sqrt(2.0 * loss * share / m1) * MPS2KPH
                                     s_share += share
                                     if n_curves > 0:
-                                        p1x = dv1x * m1
-                                        p1y = dv1y * m1
-                                        pd1 = pdof_sf(geo[g, GEO_CHS], geo[g, GEO_SHS], p1x, p1y)
-                                        pd2 = pdof_sf(geo[g, GEO_CHP], geo[g, GEO_SHP], -p1x,
-                                                      -p1y)
+                                        # impulse direction in each vehicle's frame
+                                        chs = geo[g, GEO_CHS]
+                                        shs = geo[g, GEO_SHS]
+                                        chp = geo[g, GEO_CHP]
+                                        shp = geo[g, GEO_SHP]
+                                        f1x = chs * dv1x + shs * dv1y
+                                        f1y = -shs * dv1x + chs * dv1y
+                                        f2x = -(chp * dv1x + shp * dv1y)
+                                        f2y = -(-shp * dv1x + chp * dv1y)
                                         for kc in range(n_curves):
                                             risk[gi, kc, 0] += risk_sf(curves, kc,
-                                                                       occ / MPS2KPH, pd1)
+                                                                       occ / MPS2KPH, f1x, f1y)
                                             risk[gi, kc, 1] += risk_sf(curves, kc,
-                                                                       pocc / MPS2KPH, pd2)
+                                                                       pocc / MPS2KPH, f2x, f2y)
                                 j += 1
         counts[gi, 0] = c0
         counts[gi, 1] = c1
