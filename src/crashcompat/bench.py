@@ -80,20 +80,11 @@ def _planar(n, repeats):
 
 
 def _pulse(n, repeats):
+    from crashcompat.benchcases import pulse_inputs
     from crashcompat.kernels import pulse as kp
     from crashcompat.severity import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams
 
-    rng = np.random.default_rng(2)
-    P = np.zeros((kp.N_IN, n))
-    P[kp.I_M1] = rng.uniform(600, 1100, n)
-    P[kp.I_M2] = rng.uniform(1800, 4100, n)
-    P[kp.I_VC] = rng.uniform(5, 35, n)
-    P[kp.I_E] = rng.uniform(0.05, 0.3, n)
-    P[kp.I_K1] = rng.uniform(4e5, 1e6, n)
-    P[kp.I_K2] = rng.uniform(1e6, 3e6, n)
-    P[kp.I_G1] = P[kp.I_G2] = 1.0
-    P[kp.I_CS1] = 0.5
-    P[kp.I_CS2] = 0.8
+    P = pulse_inputs(n, seed=2)
     occ = OccupantParams().as_array()
     out = np.empty((kp.N_OUT, n))
     st = np.empty(n, dtype=np.int8)
