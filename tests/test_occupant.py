@@ -140,9 +140,16 @@ def test_trace_validation(fn):
         fn(t, a[:-1])
 
 
-def test_olc_returns_nan_when_trace_too_short_for_the_occupant():
+def test_trace_too_short_for_the_occupant_is_a_clear_error():
+    # The issue asks for a clear ValueError on traces that are too short (no silent NaN); NaN
+    # stays available on request for batch use (this test asserted NaN before).
     t = np.arange(0.0, 0.02, 1e-4)
-    assert math.isnan(occ.olc(t, -50 * np.ones_like(t)))
+    with pytest.raises(ValueError, match="trace ends before the virtual occupant"):
+        occ.olc(t, -50 * np.ones_like(t))
+    assert math.isnan(occ.olc(t, -50 * np.ones_like(t), short="nan"))
+    with pytest.raises(ValueError, match="trace ends before the flail-space occupant"):
+        occ.oiv_ora(t, -5 * np.ones_like(t))
+    assert math.isnan(occ.oiv_ora(t, -5 * np.ones_like(t), short="nan").oiv)
 
 
 @pytest.mark.parametrize("cfc", occ.CFC_CLASSES)

@@ -10,8 +10,9 @@ negative while a frontal impact slows the vehicle. Results in g use ``units.G0``
 These are an independent formulation from the jitted helpers in :mod:`crashcompat.kernels.occupant`
 (cumulative trapezoid sums and linear interpolation on samples, instead of Hermite interpolation of
 exact kinematics), and serve as their slow reference in the tests. A free-flight occupant that has
-not yet reached its distance when the trace ends gives NaN (pad the trace if the vehicle is known to
-be in free flight afterwards).
+not yet reached its distance when the trace ends raises ``ValueError`` (pad the trace if the
+vehicle is known to be in free flight afterwards); ``short="nan"`` returns NaN instead, for batch
+use where such traces are expected.
 """
 
 from __future__ import annotations
@@ -69,33 +70,42 @@ def _first_crossing(t, y, level):
     return float(t[k - 1] + (t[k] - t[k - 1]) * (level - y0) / (y1 - y0))
 
 
-def olc(t, a, *, free_m=0.065, decel_m=0.235):
+def _short(short, what):
+    if short == "nan":
+        return np.nan
+    raise ValueError(f"the trace ends before {what}; extend or pad the trace (or pass "
+                     "short='nan' to get NaN)")
+
+
+def olc(t, a, *, free_m=0.065, decel_m=0.235, short="raise"):
     """Occupant load criterion in g (Euro NCAP MPDB, TB 027).
 
     The vehicle velocity change ``dv(t) = -integral(a)`` (trapezoid) and the free occupant's
     displacement relative to the vehicle ``s(t) = integral(dv)`` are formed on the samples. t1 is
     where s reaches ``free_m``; from t1 the virtual occupant decelerates uniformly to the vehicle
     speed at t2 after a further ``decel_m``, i.e. t2 is the first time with ``s(t2) - s(t1) -
-    dv(t2)*(t2 - t1)/2 = decel_m``. ``OLC = dv(t2)/(t2 - t1)/g``. Returns NaN when the trace ends
-    before t2.
+    dv(t2)*(t2 - t1)/2 = decel_m``. ``OLC = dv(t2)/(t2 - t1)/g``. A trace that ends before t2
+    raises ValueError (``short="nan"``: returns NaN).
     """
+    if short not in ("raise", "nan"):
+        raise ValueError(f"short must be 'raise' or 'nan', got {short!r}")
     t, a = _check_trace(t, a)
     dv = -cumulative_trapezoid(a, t, initial=0.0)
     s = cumulative_trapezoid(dv, t, initial=0.0)
     t1 = _first_crossing(t, s, free_m)
     if not np.isfinite(t1):
-        return np.nan
+        return _short(short, f'the free-flying occupant travels {free_m} m (t1)')
     s1 = free_m
     after = t > t1
     if not np.any(after):
-        return np.nan
+        return _short(short, 'the virtual occupant completes its travel (t2)')
     ta = np.concatenate(([t1], t[after]))
     dva = np.concatenate(([np.interp(t1, t, dv)], dv[after]))
     sa = np.concatenate(([s1], s[after]))
     h = sa - s1 - 0.5 * dva * (ta - t1) - decel_m
     idx = np.flatnonzero(h >= 0.0)
     if idx.size == 0:
-        return np.nan
+        return _short(short, 'the virtual occupant completes its travel (t2)')
     k = int(idx[0])
     t2 = ta[k - 1] + (ta[k] - ta[k - 1]) * (0.0 - h[k - 1]) / (h[k] - h[k - 1])
     dv2 = np.interp(t2, ta, dva)
@@ -114,15 +124,17 @@ class OivOra(NamedTuple):
     t_flail: float
 
 
-def oiv_ora(t, ax, ay=None, *, flail_x_m=0.6, flail_y_m=0.3, window_s=0.010):
+def oiv_ora(t, ax, ay=None, *, flail_x_m=0.6, flail_y_m=0.3, window_s=0.010, short="raise"):
     """Occupant impact velocity and ridedown acceleration (NCHRP Report 350 / AASHTO MASH).
 
     The unrestrained occupant flies free until it has moved ``flail_x_m`` longitudinally or
     ``flail_y_m`` laterally relative to the vehicle, whichever comes first (t_flail). OIV components
     are the relative speeds then; ORA components are the largest ``window_s`` moving averages of the
-    vehicle acceleration (magnitude, g) over windows starting at or after t_flail. NaN when the
-    occupant has not reached a surface before the trace ends.
+    vehicle acceleration (magnitude, g) over windows starting at or after t_flail. A trace that
+    ends before the occupant reaches a surface raises ValueError (``short="nan"``: NaN results).
     """
+    if short not in ("raise", "nan"):
+        raise ValueError(f"short must be 'raise' or 'nan', got {short!r}")
     t, ax = _check_trace(t, ax, "ax")
     if ay is None:
         ay = np.zeros_like(ax)
@@ -136,6 +148,7 @@ def oiv_ora(t, ax, ay=None, *, flail_x_m=0.6, flail_y_m=0.3, window_s=0.010):
     ty = _first_crossing(t, sy, flail_y_m)
     tf = np.nanmin([tx, ty]) if np.isfinite(tx) or np.isfinite(ty) else np.nan
     if not np.isfinite(tf):
+        _short(short, "the flail-space occupant reaches a surface")
         return OivOra(np.nan, np.nan, np.nan, np.nan, np.nan, np.nan)
     oiv_x = abs(float(np.interp(tf, t, vx)))
     oiv_y = abs(float(np.interp(tf, t, vy)))

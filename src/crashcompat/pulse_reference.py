@@ -125,10 +125,11 @@ def reference_pulse(m1, m2, vc, e, *, model="linear", k1=None, k2=None, a1=None,
     for veh, (m, th) in enumerate(((m1, theta1), (m2, theta2)), start=1):
         a = F / m
         cx, cy = abs(math.cos(th)), abs(math.sin(th))
-        out[f"olc{veh}"] = (occ_mod.olc(t, -a * cx, free_m=olc_free_m, decel_m=olc_decel_m) * G0
+        out[f"olc{veh}"] = (occ_mod.olc(t, -a * cx, free_m=olc_free_m, decel_m=olc_decel_m,
+                                        short="nan") * G0
                             if cx > 0 else 0.0)
         r = occ_mod.oiv_ora(t, -a * cx, -a * cy, flail_x_m=flail_x_m, flail_y_m=flail_y_m,
-                            window_s=ora_window_s)
+                            window_s=ora_window_s, short="nan")
         out[f"oiv_x{veh}"], out[f"oiv_y{veh}"] = r.oiv_x, r.oiv_y
         out[f"ora_x{veh}"], out[f"ora_y{veh}"] = r.ora_x * G0, r.ora_y * G0
         out[f"t_flail{veh}"] = r.t_flail
