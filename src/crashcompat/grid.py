@@ -740,6 +740,8 @@ class GridRun:
         curves = self._curve_table()
         risk = np.empty((ng, len(curves), 2))
         kargs = self._kargs()
+        # the summary kernel reads the geometry table transposed (unit-stride, vectorised)
+        kargs = (kargs[0], kargs[1], np.ascontiguousarray(self._geo.T), *kargs[3:])
         step = max(1, self.chunk_cases // max(self.inner, 1))
         for g0 in range(0, ng, step):
             g1 = min(ng, g0 + step)

@@ -85,6 +85,17 @@ def core_sf(geo, g, m1, i1, m2, i2, vs, vp, e, mu, rmod, rel_tol):
 
 
 @scalar
+def restitution_sf(geoT, g, vs, vp, e, rmod):
+    """The speed-dependent restitution (PHYSICS.md 3, clipped to [0, 1]) for geometry row g of
+    the transposed table, or ``e`` when it is a number."""
+    vcn = -((vs * geoT[GEO_CHS, g] - vp * geoT[GEO_CHP, g]) * geoT[GEO_NX, g]
+            + (vs * geoT[GEO_SHS, g] - vp * geoT[GEO_SHP, g]) * geoT[GEO_NY, g])
+    if math.isnan(e):
+        return min(max(rmod[1] + (rmod[0] - rmod[1]) * math.exp(-abs(vcn) / rmod[2]), 0.0), 1.0)
+    return e
+
+
+@scalar
 def columns_sf(geo, g, m1, m2, c):
     """The CASE_COLUMNS values of one impact ``c`` (the tuple from :func:`core_sf`)."""
     dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, e_used, vcn, status = c
@@ -266,123 +277,148 @@ def risk_sf(curves, k, dv_mps, fx, fy):
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _grid_summary(g0, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, stats, argmax,
-                  counts, worst, curves, risk):
+@scalar
+def _summary_phase1(geoT, gbase, nq, vs, vp, m1, i1, m2, i2, e, mu, rel_tol, S):
+    # One impact per geometry row q of the group (contiguous columns of geoT): element-wise,
+    # branch-free, unit-stride loads, so LLVM vectorises it. Row 11 of S holds the restitution
+    # per q where the model applies (e is NaN).
+    for q in range(nq):
+        g = gbase + q
+        chs = geoT[GEO_CHS, g]
+        shs = geoT[GEO_SHS, g]
+        chp = geoT[GEO_CHP, g]
+        shp = geoT[GEO_SHP, g]
+        eq = S[11, q] if math.isnan(e) else e
+        r = planar_sf(m1, i1, vs * chs, vs * shs, 0.0, geoT[GEO_R1X, g], geoT[GEO_R1Y, g],
+                      m2, i2, vp * chp, vp * shp, 0.0, geoT[GEO_R2X, g], geoT[GEO_R2Y, g],
+                      geoT[GEO_NORMAL, g], eq, mu, rel_tol)
+        dv1x = r[0]
+        dv1y = r[1]
+        dw1 = r[4]
+        dw2 = r[5]
+        ox = dv1x - dw1 * geoT[GEO_SEAT1Y, g]
+        oy = dv1y + dw1 * geoT[GEO_SEAT1X, g]
+        qx = r[2] - dw2 * geoT[GEO_SEAT2Y, g]
+        qy = r[3] + dw2 * geoT[GEO_SEAT2X, g]
+        share = geoT[GEO_K2, g] / (geoT[GEO_K1, g] + geoT[GEO_K2, g])
+        S[0, q] = math.sqrt(ox * ox + oy * oy) * MPS2KPH
+        S[1, q] = math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH
+        S[2, q] = math.sqrt(qx * qx + qy * qy) * MPS2KPH
+        S[3, q] = math.sqrt(2.0 * r[8] * share / m1) * MPS2KPH
+        S[4, q] = share
+        S[5, q] = 1.0 * r[9]
+        # the impulse in each vehicle's frame, for the Malliaris sectors of the risk curves
+        S[6, q] = chs * dv1x + shs * dv1y
+        S[7, q] = -shs * dv1x + chs * dv1y
+        S[8, q] = -(chp * dv1x + shp * dv1y)
+        S[9, q] = -(-shp * dv1x + chp * dv1y)
+
+
+def _grid_summary(g0, shape, veh, geoT, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, stats,
+                  argmax, counts, worst, curves, risk):
     # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases,
-    # reduced in compiled code: nothing per case leaves the kernel
-    inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
-    for gi in prange(stats.shape[0]):
-        isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
-        iv2 = shape[0] + ip
-        m_s = veh[isub, 0]
-        m2 = veh[iv2, 0]
-        i2 = veh[iv2, 1]
-        vs = spd[ic, isa, isb, 0]
-        vp = spd[ic, isa, isb, 1]
-        s_occ = 0.0
-        m_occ = -1.0
-        a_occ = -1
-        w_dv = NAN
-        w_pocc = NAN
-        n_curves = curves.shape[0]
-        for kc in range(n_curves):  # accumulated in place: no allocation per group
-            risk[gi, kc, 0] = 0.0
-            risk[gi, kc, 1] = 0.0
-        s_dv = 0.0
-        p_occ = 0.0
-        pm_occ = -1.0
-        s_ees = 0.0
-        s_share = 0.0
-        n_ok = 0
-        c0 = 0
-        c1 = 0
-        c2 = 0
-        c3 = 0
-        c4 = 0
-        j = 0
-        for ian in range(shape[5]):
-            for iov in range(shape[6]):
-                for ipos in range(shape[7]):
-                    g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
-                    k1 = geo[g, GEO_K1]
-                    k2 = geo[g, GEO_K2]
-                    share = k2 / (k1 + k2)
-                    sx = geo[g, GEO_SEAT1X]
-                    sy = geo[g, GEO_SEAT1Y]
-                    px_ = geo[g, GEO_SEAT2X]
-                    py_ = geo[g, GEO_SEAT2Y]
-                    for ie in range(shape[8]):
-                        for imu in range(shape[9]):
-                            for il in range(shape[10]):
-                                m1 = m_s + load_ax[il]
-                                i1 = veh[isub, 1] * (m1 / m_s)
-                                dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, eu, vcn, st = core_sf(
-                                    geo, g, m1, i1, m2, i2, vs, vp, e_ax[ie], mu_ax[imu], rmod,
-                                    rel_tol)
-                                c0 += st == 0
-                                c1 += st == 1
-                                c2 += st == 2
-                                c3 += st == 3
-                                c4 += st == 4
-                                if st <= 2:
-                                    n_ok += 1
-                                    ox = dv1x - dw1 * sy
-                                    oy = dv1y + dw1 * sx
-                                    occ = math.sqrt(ox * ox + oy * oy) * MPS2KPH
-                                    s_occ += occ
-                                    dv = math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH
-                                    s_dv += dv
-                                    qx = dv2x - dw2 * py_
-                                    qy = dv2y + dw2 * px_
-                                    pocc = math.sqrt(qx * qx + qy * qy) * MPS2KPH
-                                    p_occ += pocc
-                                    pm_occ = max(pm_occ, pocc)
-                                    if occ > m_occ:
-                                        m_occ = occ
-                                        a_occ = j
-                                        w_dv = dv
-                                        w_pocc = pocc
-                                    s_ees += math.sqrt(2.0 * loss * share / m1) * MPS2KPH
-                                    s_share += share
-                                    if n_curves > 0:
-                                        # impulse direction in each vehicle's frame
-                                        chs = geo[g, GEO_CHS]
-                                        shs = geo[g, GEO_SHS]
-                                        chp = geo[g, GEO_CHP]
-                                        shp = geo[g, GEO_SHP]
-                                        f1x = chs * dv1x + shs * dv1y
-                                        f1y = -shs * dv1x + chs * dv1y
-                                        f2x = -(chp * dv1x + shp * dv1y)
-                                        f2y = -(-shp * dv1x + chp * dv1y)
-                                        for kc in range(n_curves):
-                                            risk[gi, kc, 0] += risk_sf(curves, kc,
-                                                                       occ / MPS2KPH, f1x, f1y)
-                                            risk[gi, kc, 1] += risk_sf(curves, kc,
-                                                                       pocc / MPS2KPH, f2x, f2y)
-                                j += 1
-        counts[gi, 0] = c0
-        counts[gi, 1] = c1
-        counts[gi, 2] = c2
-        counts[gi, 3] = c3
-        counts[gi, 4] = c4
-        if n_ok > 0:
-            stats[gi, 0] = s_occ / n_ok
-            stats[gi, 1] = m_occ
-            stats[gi, 2] = s_dv / n_ok
-            stats[gi, 3] = p_occ / n_ok
-            stats[gi, 4] = pm_occ
-            stats[gi, 5] = s_ees / n_ok
-            stats[gi, 6] = s_share / n_ok
-        else:
-            for k in range(N_STATS):
-                stats[gi, k] = NAN
-        for kc in range(n_curves):
-            risk[gi, kc, 0] = risk[gi, kc, 0] / n_ok if n_ok > 0 else NAN
-            risk[gi, kc, 1] = risk[gi, kc, 1] / n_ok if n_ok > 0 else NAN
-        argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
-        worst[gi, 0] = m_occ if a_occ >= 0 else NAN
-        worst[gi, 1] = w_dv
-        worst[gi, 2] = w_pocc
+    # reduced in compiled code: nothing per case leaves the kernel. Within a group the loop over
+    # its geometry rows (angle x overlap x position) is innermost and vectorised
+    # (_summary_phase1); the reductions follow in a scalar pass. Groups are split into one
+    # block per task so the scratch array is allocated once per block, not per group.
+    nq = shape[5] * shape[6] * shape[7]
+    npar = shape[8] * shape[9] * shape[10]
+    inner = nq * npar
+    ng = stats.shape[0]
+    n_curves = curves.shape[0]
+    n_blocks = min(ng, 64)
+    for blk in prange(n_blocks):
+        S = np.empty((12, nq))
+        for gi in range(blk * ng // n_blocks, (blk + 1) * ng // n_blocks):
+            isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
+            gbase = geo_row_sf(isub, ip, ic, 0, 0, 0, shape)
+            iv2 = shape[0] + ip
+            m_s = veh[isub, 0]
+            m2 = veh[iv2, 0]
+            i2 = veh[iv2, 1]
+            vs = spd[ic, isa, isb, 0]
+            vp = spd[ic, isa, isb, 1]
+            s_occ = 0.0
+            m_occ = -1.0
+            a_occ = -1
+            w_dv = NAN
+            w_pocc = NAN
+            s_dv = 0.0
+            p_occ = 0.0
+            pm_occ = -1.0
+            s_ees = 0.0
+            s_share = 0.0
+            n_ok = 0
+            c0 = 0
+            c1 = 0
+            c2 = 0
+            c3 = 0
+            c4 = 0
+            for kc in range(n_curves):
+                risk[gi, kc, 0] = 0.0
+                risk[gi, kc, 1] = 0.0
+            for ie in range(shape[8]):
+                e = e_ax[ie]
+                if math.isnan(e):
+                    for q in range(nq):
+                        S[11, q] = restitution_sf(geoT, gbase + q, vs, vp, e, rmod)
+                for imu in range(shape[9]):
+                    for il in range(shape[10]):
+                        m1 = m_s + load_ax[il]
+                        i1 = veh[isub, 1] * (m1 / m_s)
+                        _summary_phase1(geoT, gbase, nq, vs, vp, m1, i1, m2, i2, e,
+                                        mu_ax[imu], rel_tol, S)
+                        jp = (ie * shape[9] + imu) * shape[10] + il
+                        for q in range(nq):
+                            st = S[5, q]
+                            c0 += st == 0.0
+                            c1 += st == 1.0
+                            c2 += st == 2.0
+                            c3 += st == 3.0
+                            c4 += st == 4.0
+                            if st <= 2.0:
+                                n_ok += 1
+                                occ = S[0, q]
+                                s_occ += occ
+                                s_dv += S[1, q]
+                                p_occ += S[2, q]
+                                pm_occ = max(pm_occ, S[2, q])
+                                s_ees += S[3, q]
+                                s_share += S[4, q]
+                                j = q * npar + jp  # the case's index within its group (C order)
+                                if occ > m_occ or (occ == m_occ and j < a_occ):
+                                    m_occ = occ
+                                    a_occ = j
+                                    w_dv = S[1, q]
+                                    w_pocc = S[2, q]
+                                for kc in range(n_curves):
+                                    risk[gi, kc, 0] += risk_sf(curves, kc, occ / MPS2KPH,
+                                                               S[6, q], S[7, q])
+                                    risk[gi, kc, 1] += risk_sf(curves, kc, S[2, q] / MPS2KPH,
+                                                               S[8, q], S[9, q])
+            counts[gi, 0] = c0
+            counts[gi, 1] = c1
+            counts[gi, 2] = c2
+            counts[gi, 3] = c3
+            counts[gi, 4] = c4
+            if n_ok > 0:
+                stats[gi, 0] = s_occ / n_ok
+                stats[gi, 1] = m_occ
+                stats[gi, 2] = s_dv / n_ok
+                stats[gi, 3] = p_occ / n_ok
+                stats[gi, 4] = pm_occ
+                stats[gi, 5] = s_ees / n_ok
+                stats[gi, 6] = s_share / n_ok
+            else:
+                for k in range(N_STATS):
+                    stats[gi, k] = NAN
+            for kc in range(n_curves):
+                risk[gi, kc, 0] = risk[gi, kc, 0] / n_ok if n_ok > 0 else NAN
+                risk[gi, kc, 1] = risk[gi, kc, 1] / n_ok if n_ok > 0 else NAN
+            argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
+            worst[gi, 0] = m_occ if a_occ >= 0 else NAN
+            worst[gi, 1] = w_dv
+            worst[gi, 2] = w_pocc
 
 
 grid_chunk = parallel(_grid_chunk)

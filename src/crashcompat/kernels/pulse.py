@@ -56,7 +56,7 @@ import math
 import numpy as np
 
 from ._jit import parallel, prange, scalar, serial
-from .occupant import belt2_sf, flail_sf, olc_sf
+from .occupant import LANES, TW, belt2_lanes_sf, belt2_sf, flail_sf, olc_sf, reach_time_sf
 
 MODEL_LINEAR = 0
 MODEL_CRASH3 = 1
@@ -383,21 +383,412 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
     return STATUS_OK, n
 
 
+# Cases stepped together by the drivers: ``LANES`` (8, one AVX-512 vector of float64); the lane
+# traces hold t, W, X, A of every lane at sample k in ``T[k*TW + r*LANES + l]``, r = 0..3.
+# Rows of the per-lane scratch ``S`` (shape (N_S, LANES)) of :func:`pulse_lanes_sf`.
+(S_OK, S_VC, S_MU, S_IMU, S_FLO, S_BLO, S_F2L, S_KS, S_X, S_V, S_A, S_A1, S_V1, S_CNT, S_TM, S_CM,
+ S_FM, S_CD, S_SD, S_C, S_S, S_N, S_K0, S_SA, S_SB, S_PA, S_PB) = range(27)
+S_BELT = 27  # rows S_BELT .. S_BELT + 9: scratch of belt2_lanes_sf
+N_S = 37
+
+
+# ``serial`` like pulse_case_sf: a large body, left to LLVM to inline.
+@serial
+def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
+    """Cases lo .. lo+nl_-1 (nl_ <= LANES) stepped together; same results as
+    :func:`pulse_case_sf` case by case.
+
+    ``T`` holds the lane traces (``(max_steps + 2) * TW``; lane l's t, W, X, A at sample k are
+    ``T[k*TW + r*LANES + l]``, r = 0..3), ``S`` a ``N_S * LANES`` scratch (row-major, per lane);
+    flat arrays with compile-time offsets, so that the compiler sees the rows do not overlap. The loading trace (both models) and the belted occupants are stepped in
+    lockstep over the lanes, branch-free (selects), so that the lane loop vectorises; each lane
+    executes the same operations as in :func:`pulse_case_sf`. Lanes that finished (or are invalid)
+    keep their state; the samples they write past their own end are overwritten by the unloading
+    branch, evaluated per lane afterwards with the occupant measures.
+    """
+    L = LANES
+    nmax = max_steps + 1
+    # --- per lane: inputs, validity, loading parameters
+    for l in range(L):
+        S[S_OK * LANES + l] = 0.0
+        # benign parameters for lanes that do not step (invalid, no contact, past nl_)
+        S[S_VC * LANES + l] = 0.0
+        S[S_MU * LANES + l] = 1.0
+        S[S_IMU * LANES + l] = 1.0
+        S[S_FLO * LANES + l] = 1.0
+        S[S_BLO * LANES + l] = 1.0
+        S[S_F2L * LANES + l] = 1.0
+        S[S_KS * LANES + l] = 1.0
+        S[S_TM * LANES + l] = -1.0
+        S[S_CM * LANES + l] = 0.0
+        S[S_FM * LANES + l] = 0.0
+        S[S_CD * LANES + l] = 1.0
+        S[S_SD * LANES + l] = 0.0
+        if l >= nl_:
+            continue
+        i = lo + l
+        m1 = P[I_M1, i]
+        m2 = P[I_M2, i]
+        vc = P[I_VC, i]
+        e = P[I_E, i]
+        g1 = P[I_G1, i]
+        g2 = P[I_G2, i]
+        cs1 = P[I_CS1, i]
+        cs2 = P[I_CS2, i]
+        th1 = P[I_TH1, i]
+        th2 = P[I_TH2, i]
+        ok = (_fin(m1) and _fin(m2) and _fin(vc) and _fin(e) and _fin(g1) and _fin(g2)
+              and _fin(cs1) and _fin(cs2) and _fin(th1) and _fin(th2) and m1 > 0.0 and m2 > 0.0
+              and e >= 0.0 and e <= 1.0 and g1 > 0.0 and g1 <= 1.0 and g2 > 0.0 and g2 <= 1.0
+              and cs1 > 0.0 and cs2 > 0.0 and dt > 0.0 and _fin(dt) and max_steps >= 1)
+        if model == MODEL_LINEAR:
+            k1 = P[I_K1, i] * g1
+            k2 = P[I_K2, i] * g2
+            ok = ok and _fin(k1) and _fin(k2) and k1 > 0.0 and k2 > 0.0
+            flo = blo = fhi = ks = knee = 0.0
+        else:
+            f1 = g1 * P[I_W1, i] * P[I_A1, i]
+            b1 = g1 * P[I_W1, i] * P[I_B1, i]
+            f2 = g2 * P[I_W2, i] * P[I_A2, i]
+            b2 = g2 * P[I_W2, i] * P[I_B2, i]
+            ok = (ok and model == MODEL_CRASH3 and _fin(f1) and _fin(b1) and _fin(f2)
+                  and _fin(b2) and P[I_W1, i] > 0.0 and P[I_W2, i] > 0.0 and P[I_A1, i] >= 0.0
+                  and P[I_A2, i] >= 0.0 and b1 > 0.0 and b2 > 0.0)
+            k1 = k2 = 0.0
+            if f1 <= f2:
+                flo, blo, fhi = f1, b1, f2
+            else:
+                flo, blo, fhi = f2, b2, f1
+            ks = b1 * b2 / (b1 + b2)
+            knee = (fhi - flo) / blo
+        if not ok:
+            _nan_out(out, i)
+            status[i] = STATUS_INVALID
+            continue
+        if not (vc > 0.0):
+            _nan_out(out, i)
+            status[i] = STATUS_NO_CONTACT
+            continue
+        S[S_OK * LANES + l] = 1.0
+        msum = m1 + m2
+        mu = m1 * m2 / msum
+        S[S_VC * LANES + l] = vc
+        S[S_MU * LANES + l] = mu
+        if model == MODEL_LINEAR:
+            k = k1 * k2 / (k1 + k2)
+            om = math.sqrt(k / mu)
+            tm = 0.5 * math.pi / om
+            cm = vc / om
+            S[S_TM * LANES + l] = tm
+            S[S_CM * LANES + l] = cm
+            S[S_FM * LANES + l] = k * cm
+            S[S_CD * LANES + l] = math.cos(om * dt)
+            S[S_SD * LANES + l] = math.sin(om * dt)
+        else:
+            S[S_IMU * LANES + l] = 1.0 / mu
+            S[S_FLO * LANES + l] = flo
+            S[S_BLO * LANES + l] = blo
+            S[S_F2L * LANES + l] = fhi - ks * knee
+            S[S_KS * LANES + l] = ks
+    # --- loading, all lanes in lockstep
+    if model == MODEL_LINEAR:
+        tmx = -1.0
+        for l in range(L):
+            S[S_C * LANES + l] = 1.0
+            S[S_S * LANES + l] = 0.0
+            S[S_CNT * LANES + l] = 0.0
+            tmx = max(tmx, S[S_TM * LANES + l])
+        for step in range(nmax):
+            t = step * dt
+            if not (t < tmx):
+                break
+            for l in range(L):
+                vc = S[S_VC * LANES + l]
+                c = S[S_C * LANES + l]
+                s = S[S_S * LANES + l]
+                T[step * TW + 0 * LANES + l] = t
+                T[step * TW + 1 * LANES + l] = vc * (1.0 - c)
+                T[step * TW + 2 * LANES + l] = vc * t - S[S_CM * LANES + l] * s
+                T[step * TW + 3 * LANES + l] = S[S_FM * LANES + l] * s / S[S_MU * LANES + l]
+                cd = S[S_CD * LANES + l]
+                sd = S[S_SD * LANES + l]
+                S[S_C * LANES + l] = c * cd - s * sd
+                S[S_S * LANES + l] = s * cd + c * sd
+                S[S_CNT * LANES + l] += 1.0 if t < S[S_TM * LANES + l] else 0.0
+    else:
+        for l in range(L):
+            S[S_X * LANES + l] = 0.0
+            S[S_V * LANES + l] = S[S_VC * LANES + l]
+            S[S_A * LANES + l] = -S[S_FLO * LANES + l] / S[S_MU * LANES + l]
+            S[S_CNT * LANES + l] = 0.0
+        hdt2 = 0.5 * dt * dt
+        for step in range(nmax):
+            t = step * dt
+            nact = 0.0
+            for l in range(L):
+                x = S[S_X * LANES + l]
+                v = S[S_V * LANES + l]
+                a = S[S_A * LANES + l]
+                vc = S[S_VC * LANES + l]
+                T[step * TW + 0 * LANES + l] = t
+                T[step * TW + 1 * LANES + l] = vc - v
+                T[step * TW + 2 * LANES + l] = vc * t - x
+                T[step * TW + 3 * LANES + l] = -a
+                x1 = x + v * dt + 0.5 * a * dt * dt
+                a1 = -min(S[S_FLO * LANES + l] + S[S_BLO * LANES + l] * x1, S[S_F2L * LANES + l] + S[S_KS * LANES + l] * x1) * S[S_IMU * LANES + l]
+                v1 = v + 0.5 * (a + a1) * dt
+                go = not (v1 <= 0.0)
+                S[S_X * LANES + l] = x1 if go else x
+                S[S_V * LANES + l] = v1 if go else v
+                S[S_A * LANES + l] = a1 if go else a
+                S[S_A1 * LANES + l] = a1
+                S[S_V1 * LANES + l] = v1
+                g = 1.0 if go else 0.0
+                S[S_CNT * LANES + l] += g
+                nact += g
+            if nact == 0.0:
+                break
+    # --- per lane: event, unloading, outputs, OLC / flail, belt start
+    l1 = occ[Q_OLC_FREE]
+    l2 = occ[Q_OLC_DECEL]
+    dx = occ[Q_FLAIL_X]
+    dy = occ[Q_FLAIL_Y]
+    win = occ[Q_ORA_WINDOW]
+    slack = occ[Q_SLACK]
+    kap = occ[Q_KAPPA]
+    for l in range(L):
+        S[S_K0 * LANES + l] = -1.0
+        S[S_N * LANES + l] = 0.0
+        S[S_SA * LANES + l] = 0.0
+        S[S_SB * LANES + l] = 0.0
+        if S[S_OK * LANES + l] == 0.0:
+            continue
+        i = lo + l
+        m1 = P[I_M1, i]
+        m2 = P[I_M2, i]
+        vc = P[I_VC, i]
+        e = P[I_E, i]
+        g1 = P[I_G1, i]
+        g2 = P[I_G2, i]
+        th1 = P[I_TH1, i]
+        th2 = P[I_TH2, i]
+        msum = m1 + m2
+        mu = S[S_MU * LANES + l]
+        cnt = int(S[S_CNT * LANES + l])
+        if model == MODEL_LINEAR:
+            k1 = P[I_K1, i] * g1
+            k2 = P[I_K2, i] * g2
+            tm = S[S_TM * LANES + l]
+            cm = S[S_CM * LANES + l]
+            fm = S[S_FM * LANES + l]
+            if cnt >= nmax and nmax * dt < tm:
+                _nan_out(out, i)
+                status[i] = STATUS_NOT_SEPARATED
+                S[S_OK * LANES + l] = 0.0
+                continue
+            nl = cnt
+            eload = 0.5 * mu * vc * vc
+            cr1 = cm * k2 / (k1 + k2)
+            cr2 = cm * k1 / (k1 + k2)
+            e1 = eload * k2 / (k1 + k2)
+            e2 = eload * k1 / (k1 + k2)
+        else:
+            if cnt >= nmax:
+                _nan_out(out, i)
+                status[i] = STATUS_NOT_SEPARATED
+                S[S_OK * LANES + l] = 0.0
+                continue
+            f1 = g1 * P[I_W1, i] * P[I_A1, i]
+            b1 = g1 * P[I_W1, i] * P[I_B1, i]
+            f2 = g2 * P[I_W2, i] * P[I_A2, i]
+            b2 = g2 * P[I_W2, i] * P[I_B2, i]
+            if f1 <= f2:
+                flo, blo, fhi = f1, b1, f2
+            else:
+                flo, blo, fhi = f2, b2, f1
+            ks = b1 * b2 / (b1 + b2)
+            knee = (fhi - flo) / blo
+            x = S[S_X * LANES + l]
+            v = S[S_V * LANES + l]
+            a = S[S_A * LANES + l]
+            a1 = S[S_A1 * LANES + l]
+            v1 = S[S_V1 * LANES + l]
+            t = cnt * dt
+            nl = cnt + 1
+            tau = dt * v / (v - v1)
+            q = (a1 - a) / dt
+            for _ in range(4):
+                fv = v + a * tau + 0.5 * q * tau * tau
+                dfv = a + q * tau
+                if dfv != 0.0:
+                    tau -= fv / dfv
+            if not (tau >= 0.0 and tau <= dt):
+                tau = dt * v / (v - v1)
+            cm = x + v * tau + 0.5 * a * tau * tau + q * tau * tau * tau / 6.0
+            tm = t + tau
+            fm = crash3_force_sf(cm, flo, blo, fhi, ks, knee)
+            eload = crash3_energy_sf(cm, flo, blo, fhi, ks, knee)
+            cr1 = (fm - f1) / b1 if fm > f1 else 0.0
+            cr2 = (fm - f2) / b2 if fm > f2 else 0.0
+            e1 = f1 * cr1 + 0.5 * b1 * cr1 * cr1
+            e2 = f2 * cr2 + 0.5 * b2 * cr2 * cr2
+        tbl = T[l::TW]
+        Wl = T[LANES + l::TW]
+        Xl = T[2 * LANES + l::TW]
+        Al = T[3 * LANES + l::TW]
+        # Unloading branch in closed form (as in pulse_case_sf).
+        failed = False
+        ku = fm * fm / (2.0 * e * e * eload) if e > 0.0 else math.inf
+        if ku < math.inf:
+            omu = math.sqrt(ku / mu)
+            amp = fm / ku
+            tsep = tm + 0.5 * math.pi / omu
+            wsep = -amp * omu
+            j = nl
+            while j * dt < tm:
+                j += 1
+            if j * dt < tsep:
+                ph = omu * (j * dt - tm)
+                c = math.cos(ph)
+                s = math.sin(ph)
+                cd = math.cos(omu * dt)
+                sd = math.sin(omu * dt)
+                cres = cm - amp
+                while True:
+                    t = j * dt
+                    if t >= tsep:
+                        break
+                    if j >= nmax:
+                        failed = True
+                        break
+                    tbl[j] = t
+                    Wl[j] = vc + amp * omu * s
+                    Xl[j] = vc * t - (cres + amp * c)
+                    Al[j] = fm * c / mu
+                    c, s = c * cd - s * sd, s * cd + c * sd
+                    j += 1
+            if failed or j >= nmax + 1:
+                _nan_out(out, i)
+                status[i] = STATUS_NOT_SEPARATED
+                S[S_OK * LANES + l] = 0.0
+                continue
+            tbl[j] = tsep
+            Wl[j] = vc - wsep
+            Xl[j] = vc * tsep - (cm - amp)
+            Al[j] = 0.0
+            n = j + 1
+        else:
+            tsep = tm
+            wsep = 0.0
+            j = nl
+            if j >= nmax + 1:
+                _nan_out(out, i)
+                status[i] = STATUS_NOT_SEPARATED
+                S[S_OK * LANES + l] = 0.0
+                continue
+            tbl[j] = tm
+            Wl[j] = vc
+            Xl[j] = vc * tm - cm
+            Al[j] = fm / mu
+            n = j + 1
+        s1 = m2 / msum
+        s2 = m1 / msum
+        dvrel = vc - wsep
+        dv1 = s1 * dvrel
+        dv2 = s2 * dvrel
+        loss = 1.0 - e * e
+        cs1 = P[I_CS1, i]
+        cs2 = P[I_CS2, i]
+        out[O_DURATION, i] = tsep
+        out[O_TMAX, i] = tm
+        out[O_DV1, i] = dv1
+        out[O_DV2, i] = dv2
+        out[O_APEAK1, i] = fm / m1
+        out[O_APEAK2, i] = fm / m2
+        out[O_AMEAN1, i] = dv1 / tsep
+        out[O_AMEAN2, i] = dv2 / tsep
+        out[O_CRUSH1, i] = cr1
+        out[O_CRUSH2, i] = cr2
+        out[O_CRATIO1, i] = cr1 / cs1
+        out[O_CRATIO2, i] = cr2 / cs2
+        out[O_E1, i] = loss * e1
+        out[O_E2, i] = loss * e2
+        out[O_EES1, i] = math.sqrt(2.0 * loss * e1 / m1)
+        out[O_EES2, i] = math.sqrt(2.0 * loss * e2 / m2)
+        for veh in range(2):
+            if veh == 0:
+                sv = s1
+                th = th1
+            else:
+                sv = s2
+                th = th2
+            cx = abs(math.cos(th))
+            cy = abs(math.sin(th))
+            olc = olc_sf(tbl, Xl, Wl, Al, n, sv * cx, l1, l2)
+            dist = math.inf
+            if cx > 0.0:
+                dist = dx / cx
+            if cy > 0.0 and dy / cy < dist:
+                dist = dy / cy
+            tf, oiv, ora = flail_sf(tbl, Xl, Wl, Al, n, sv, dist, win, dt)
+            out[O_OLC1 + veh, i] = olc
+            out[O_OIVX1 + 2 * veh, i] = oiv * cx
+            out[O_OIVY1 + 2 * veh, i] = oiv * cy
+            out[O_ORAX1 + 2 * veh, i] = ora * cx
+            out[O_ORAY1 + 2 * veh, i] = ora * cy
+            out[O_TFLAIL1 + veh, i] = tf
+        status[i] = STATUS_OK
+        # Belt start (as in belt2_sf): the sample just before the earlier belt contact.
+        sca = s1 * abs(math.cos(th1))
+        scb = s2 * abs(math.cos(th2))
+        ra = sca > 0.0 and kap > 0.0
+        rb = scb > 0.0 and kap > 0.0
+        S[S_N * LANES + l] = n
+        if not (ra or rb):
+            continue
+        k0 = n - 1
+        if ra:
+            ta, ka = reach_time_sf(tbl, Xl, Wl, n, slack / sca)
+            if ka - 1 < k0:
+                k0 = ka - 1
+        if rb:
+            tbb, kb = reach_time_sf(tbl, Xl, Wl, n, slack / scb)
+            if kb - 1 < k0:
+                k0 = kb - 1
+        if k0 < 0:
+            k0 = 0
+        S[S_K0 * LANES + l] = k0
+        S[S_SA * LANES + l] = sca if ra else 0.0
+        S[S_SB * LANES + l] = scb if rb else 0.0
+    # --- belted occupants, all lanes in lockstep
+    belt2_lanes_sf(T, S, S_N, S_K0, S_SA, S_SB, S_BELT, S_PA, S_PB, slack, kap)
+    for l in range(nl_):
+        if S[S_OK * LANES + l] == 0.0:
+            continue
+        i = lo + l
+        if S[S_K0 * LANES + l] < 0.0:
+            out[O_OCC1, i] = 0.0
+            out[O_OCC2, i] = 0.0
+        else:
+            out[O_OCC1, i] = S[S_PA * LANES + l] if S[S_SA * LANES + l] != 0.0 else 0.0
+            out[O_OCC2, i] = S[S_PB * LANES + l] if S[S_SB * LANES + l] != 0.0 else 0.0
+
+
 @parallel
 def pulse_grid(model, P, occ, dt, max_steps, out, status, block):
-    """Parallel driver: cases in blocks of ``block``; each block owns its scratch buffers."""
+    """Parallel driver: cases in blocks of ``block``, stepped ``LANES`` at a time; each block owns
+    its scratch buffers."""
     n = P.shape[1]
     nblocks = (n + block - 1) // block
     for b in prange(nblocks):
         size = max(max_steps, 0) + 2
-        tb = np.empty(size)
-        Wb = np.empty(size)
-        Xb = np.empty(size)
-        Ab = np.empty(size)
+        T = np.empty(size * TW)
+        S = np.empty(N_S * LANES)
         lo = b * block
         hi = min(n, lo + block)
-        for i in range(lo, hi):
-            status[i] = pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out)[0]
+        for g in range(lo, hi, LANES):
+            pulse_lanes_sf(model, P, g, min(LANES, hi - g), occ, dt, max_steps, T, S,
+                           out, status)
 
 
 @serial
@@ -405,9 +796,8 @@ def pulse_serial(model, P, occ, dt, max_steps, out, status):
     """Serial driver (benchmarks, small inputs); same results as :func:`pulse_grid`."""
     n = P.shape[1]
     size = max(max_steps, 0) + 2
-    tb = np.empty(size)
-    Wb = np.empty(size)
-    Xb = np.empty(size)
-    Ab = np.empty(size)
-    for i in range(n):
-        status[i] = pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out)[0]
+    T = np.empty(size * TW)
+    S = np.empty(N_S * LANES)
+    for g in range(0, n, LANES):
+        pulse_lanes_sf(model, P, g, min(LANES, n - g), occ, dt, max_steps, T, S, out,
+                       status)
