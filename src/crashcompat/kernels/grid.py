@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from crashcompat.kernels._jit import parallel, prange, scalar
+from crashcompat.kernels._jit import parallel, prange, scalar, scalar_call
 from crashcompat.kernels.planar import planar_sf
 
 NAN = np.nan
@@ -257,7 +257,7 @@ CURVE_KIND, CURVE_A0, CURVE_A1, CURVE_SIDE, CURVE_REAR, CURVE_DVREF, CURVE_POWER
 MPS2MPH = 3600.0 / 1609.344
 
 
-@scalar
+@scalar_call
 def risk_sf(curves, k, dv_mps, fx, fy):
     """Probability from curve row ``k`` at delta-v (m/s), as crashcompat.risk, for an impulse
     (fx, fy) in the vehicle's frame. The Malliaris sectors need no angle: a PDOF in 45-135 or
