@@ -275,3 +275,30 @@ def test_invariants_crash3(vc, e, a1, a2, b1, b2):
     assert r.energy1_j + r.energy2_j == pytest.approx(loss, rel=2e-3, abs=1e-6)
     # the weaker face (lower threshold and slope) is the one that crushes first
     assert r.crush1_m >= 0 and r.crush2_m >= 0
+
+
+@pytest.mark.parametrize("model", [kp.MODEL_LINEAR, kp.MODEL_CRASH3])
+def test_lanes_partial_groups_and_mixed_status(compiled, model):
+    """The drivers step LANES cases together: blocks that are not a multiple of LANES (partial
+    groups), and lanes of one group that end with different statuses (some not separated within
+    max_steps, some invalid), give the per-case results."""
+    n = 3 * kp.LANES + 5
+    P = _random_inputs(n, 13, model)
+    P[kp.I_VC, 1::4] *= 40.0  # long pulses: some exceed max_steps below
+    occ = OccupantParams().as_array()
+    dt, max_steps = 2e-4, 400
+    out_s = np.full((kp.N_OUT, n), -1.0)
+    status_s = np.empty(n, np.int8)
+    bufs = [np.empty(max_steps + 2) for _ in range(4)]
+    for i in range(n):
+        status_s[i] = kp.pulse_case_sf(model, P, i, occ, dt, max_steps, *bufs, out_s)[0]
+    for block in (5, kp.LANES + 3, n):
+        out = np.empty((kp.N_OUT, n))
+        status = np.empty(n, np.int8)
+        kp.pulse_grid(model, P, occ, dt, max_steps, out, status, block)
+        np.testing.assert_array_equal(status, status_s)
+        np.testing.assert_allclose(out, out_s, rtol=1e-12, atol=1e-12)
+    kp.pulse_serial(model, P, occ, dt, max_steps, out, status)
+    np.testing.assert_array_equal(status, status_s)
+    np.testing.assert_allclose(out, out_s, rtol=1e-12, atol=1e-12)
+    assert {0, kp.STATUS_NOT_SEPARATED} <= set(status_s.tolist())

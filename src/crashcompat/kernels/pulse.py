@@ -56,7 +56,7 @@ import math
 import numpy as np
 
 from ._jit import parallel, prange, scalar, serial
-from .occupant import belt2_lanes_sf, belt2_sf, flail_sf, olc_sf, reach_time_sf
+from .occupant import LANES, TW, belt2_lanes_sf, belt2_sf, flail_sf, olc_sf, reach_time_sf
 
 MODEL_LINEAR = 0
 MODEL_CRASH3 = 1
@@ -383,8 +383,8 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
     return STATUS_OK, n
 
 
-#: Cases stepped together by the drivers (one AVX-512 vector of float64).
-LANES = 8
+# Cases stepped together by the drivers: ``LANES`` (16, two AVX-512 vectors of float64); the lane
+# traces hold t, W, X, A of every lane at sample k in ``T[k*TW + r*LANES + l]``, r = 0..3.
 # Rows of the per-lane scratch ``S`` (shape (N_S, LANES)) of :func:`pulse_lanes_sf`.
 (S_OK, S_VC, S_MU, S_IMU, S_FLO, S_BLO, S_F2L, S_KS, S_X, S_V, S_A, S_A1, S_V1, S_CNT, S_TM, S_CM,
  S_FM, S_CD, S_SD, S_C, S_S, S_N, S_K0, S_SA, S_SB, S_PA, S_PB) = range(27)
@@ -394,36 +394,39 @@ N_S = 37
 
 # ``serial`` like pulse_case_sf: a large body, left to LLVM to inline.
 @serial
-def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out, status):
+def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
     """Cases lo .. lo+nl_-1 (nl_ <= LANES) stepped together; same results as
     :func:`pulse_case_sf` case by case.
 
-    ``tb, Wb, Xb, Ab`` are (max_steps + 2, LANES) traces (lane l's trace is column l), ``S`` a
-    (N_S, LANES) scratch. The loading trace (both models) and the belted occupants are stepped in
+    ``T`` holds the lane traces (``(max_steps + 2) * TW``; lane l's t, W, X, A at sample k are
+    ``T[k*TW + r*LANES + l]``, r = 0..3), ``S`` a ``N_S * LANES`` scratch (row-major, per lane);
+    flat arrays with compile-time offsets, so that the compiler sees the rows do not overlap. The loading trace (both models) and the belted occupants are stepped in
     lockstep over the lanes, branch-free (selects), so that the lane loop vectorises; each lane
     executes the same operations as in :func:`pulse_case_sf`. Lanes that finished (or are invalid)
     keep their state; the samples they write past their own end are overwritten by the unloading
     branch, evaluated per lane afterwards with the occupant measures.
     """
-    L = S.shape[1]  # LANES; read at run time so that the compiler vectorises the lane loops
-    #                 instead of unrolling them (its SLP pass does not pack the unrolled lanes)
+    # LANES, read at run time: with a constant trip count LLVM unrolls the lane loops fully and
+    # does not pack the unrolled lanes into vectors. Indices into S and T keep the constant LANES
+    # (rows at compile-time offsets, so no run-time alias checks between rows).
+    L = S.shape[0] // N_S
     nmax = max_steps + 1
     # --- per lane: inputs, validity, loading parameters
     for l in range(L):
-        S[S_OK, l] = 0.0
+        S[S_OK * LANES + l] = 0.0
         # benign parameters for lanes that do not step (invalid, no contact, past nl_)
-        S[S_VC, l] = 0.0
-        S[S_MU, l] = 1.0
-        S[S_IMU, l] = 1.0
-        S[S_FLO, l] = 1.0
-        S[S_BLO, l] = 1.0
-        S[S_F2L, l] = 1.0
-        S[S_KS, l] = 1.0
-        S[S_TM, l] = -1.0
-        S[S_CM, l] = 0.0
-        S[S_FM, l] = 0.0
-        S[S_CD, l] = 1.0
-        S[S_SD, l] = 0.0
+        S[S_VC * LANES + l] = 0.0
+        S[S_MU * LANES + l] = 1.0
+        S[S_IMU * LANES + l] = 1.0
+        S[S_FLO * LANES + l] = 1.0
+        S[S_BLO * LANES + l] = 1.0
+        S[S_F2L * LANES + l] = 1.0
+        S[S_KS * LANES + l] = 1.0
+        S[S_TM * LANES + l] = -1.0
+        S[S_CM * LANES + l] = 0.0
+        S[S_FM * LANES + l] = 0.0
+        S[S_CD * LANES + l] = 1.0
+        S[S_SD * LANES + l] = 0.0
         if l >= nl_:
             continue
         i = lo + l
@@ -469,84 +472,87 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
             _nan_out(out, i)
             status[i] = STATUS_NO_CONTACT
             continue
-        S[S_OK, l] = 1.0
+        S[S_OK * LANES + l] = 1.0
         msum = m1 + m2
         mu = m1 * m2 / msum
-        S[S_VC, l] = vc
-        S[S_MU, l] = mu
+        S[S_VC * LANES + l] = vc
+        S[S_MU * LANES + l] = mu
         if model == MODEL_LINEAR:
             k = k1 * k2 / (k1 + k2)
             om = math.sqrt(k / mu)
             tm = 0.5 * math.pi / om
             cm = vc / om
-            S[S_TM, l] = tm
-            S[S_CM, l] = cm
-            S[S_FM, l] = k * cm
-            S[S_CD, l] = math.cos(om * dt)
-            S[S_SD, l] = math.sin(om * dt)
+            S[S_TM * LANES + l] = tm
+            S[S_CM * LANES + l] = cm
+            S[S_FM * LANES + l] = k * cm
+            S[S_CD * LANES + l] = math.cos(om * dt)
+            S[S_SD * LANES + l] = math.sin(om * dt)
         else:
-            S[S_IMU, l] = 1.0 / mu
-            S[S_FLO, l] = flo
-            S[S_BLO, l] = blo
-            S[S_F2L, l] = fhi - ks * knee
-            S[S_KS, l] = ks
+            S[S_IMU * LANES + l] = 1.0 / mu
+            S[S_FLO * LANES + l] = flo
+            S[S_BLO * LANES + l] = blo
+            S[S_F2L * LANES + l] = fhi - ks * knee
+            S[S_KS * LANES + l] = ks
     # --- loading, all lanes in lockstep
     if model == MODEL_LINEAR:
         tmx = -1.0
         for l in range(L):
-            S[S_C, l] = 1.0
-            S[S_S, l] = 0.0
-            S[S_CNT, l] = 0.0
-            tmx = max(tmx, S[S_TM, l])
+            S[S_C * LANES + l] = 1.0
+            S[S_S * LANES + l] = 0.0
+            S[S_CNT * LANES + l] = 0.0
+            tmx = max(tmx, S[S_TM * LANES + l])
         for step in range(nmax):
             t = step * dt
             if not (t < tmx):
                 break
+            # A view per sample: its indices are provably >= 0, so no negative-index wraparound
+            # (which would turn the stores into scatters) is left in the lane loop.
+            Ts = T[step * TW:(step + 1) * TW]
             for l in range(L):
-                vc = S[S_VC, l]
-                c = S[S_C, l]
-                s = S[S_S, l]
-                tb[step, l] = t
-                Wb[step, l] = vc * (1.0 - c)
-                Xb[step, l] = vc * t - S[S_CM, l] * s
-                Ab[step, l] = S[S_FM, l] * s / S[S_MU, l]
-                cd = S[S_CD, l]
-                sd = S[S_SD, l]
-                S[S_C, l] = c * cd - s * sd
-                S[S_S, l] = s * cd + c * sd
-                S[S_CNT, l] += 1.0 if t < S[S_TM, l] else 0.0
+                vc = S[S_VC * LANES + l]
+                c = S[S_C * LANES + l]
+                s = S[S_S * LANES + l]
+                Ts[0 * LANES + l] = t
+                Ts[1 * LANES + l] = vc * (1.0 - c)
+                Ts[2 * LANES + l] = vc * t - S[S_CM * LANES + l] * s
+                Ts[3 * LANES + l] = S[S_FM * LANES + l] * s / S[S_MU * LANES + l]
+                cd = S[S_CD * LANES + l]
+                sd = S[S_SD * LANES + l]
+                S[S_C * LANES + l] = c * cd - s * sd
+                S[S_S * LANES + l] = s * cd + c * sd
+                S[S_CNT * LANES + l] += 1.0 if t < S[S_TM * LANES + l] else 0.0
     else:
         for l in range(L):
-            S[S_X, l] = 0.0
-            S[S_V, l] = S[S_VC, l]
-            S[S_A, l] = -S[S_FLO, l] / S[S_MU, l]
-            S[S_CNT, l] = 0.0
+            S[S_X * LANES + l] = 0.0
+            S[S_V * LANES + l] = S[S_VC * LANES + l]
+            S[S_A * LANES + l] = -S[S_FLO * LANES + l] / S[S_MU * LANES + l]
+            S[S_CNT * LANES + l] = 0.0
         hdt2 = 0.5 * dt * dt
         for step in range(nmax):
             t = step * dt
-            nact = 0.0
+            nact = 0
+            Ts = T[step * TW:(step + 1) * TW]
             for l in range(L):
-                x = S[S_X, l]
-                v = S[S_V, l]
-                a = S[S_A, l]
-                vc = S[S_VC, l]
-                tb[step, l] = t
-                Wb[step, l] = vc - v
-                Xb[step, l] = vc * t - x
-                Ab[step, l] = -a
+                x = S[S_X * LANES + l]
+                v = S[S_V * LANES + l]
+                a = S[S_A * LANES + l]
+                vc = S[S_VC * LANES + l]
+                Ts[0 * LANES + l] = t
+                Ts[1 * LANES + l] = vc - v
+                Ts[2 * LANES + l] = vc * t - x
+                Ts[3 * LANES + l] = -a
                 x1 = x + v * dt + 0.5 * a * dt * dt
-                a1 = -min(S[S_FLO, l] + S[S_BLO, l] * x1, S[S_F2L, l] + S[S_KS, l] * x1) * S[S_IMU, l]
+                a1 = -min(S[S_FLO * LANES + l] + S[S_BLO * LANES + l] * x1, S[S_F2L * LANES + l] + S[S_KS * LANES + l] * x1) * S[S_IMU * LANES + l]
                 v1 = v + 0.5 * (a + a1) * dt
                 go = not (v1 <= 0.0)
-                S[S_X, l] = x1 if go else x
-                S[S_V, l] = v1 if go else v
-                S[S_A, l] = a1 if go else a
-                S[S_A1, l] = a1
-                S[S_V1, l] = v1
-                g = 1.0 if go else 0.0
-                S[S_CNT, l] += g
-                nact += g
-            if nact == 0.0:
+                S[S_X * LANES + l] = x1 if go else x
+                S[S_V * LANES + l] = v1 if go else v
+                S[S_A * LANES + l] = a1 if go else a
+                S[S_A1 * LANES + l] = a1
+                S[S_V1 * LANES + l] = v1
+                S[S_CNT * LANES + l] += 1.0 if go else 0.0
+                nact += 1 if go else 0
+            if nact == 0:
                 break
     # --- per lane: event, unloading, outputs, OLC / flail, belt start
     l1 = occ[Q_OLC_FREE]
@@ -557,11 +563,11 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
     slack = occ[Q_SLACK]
     kap = occ[Q_KAPPA]
     for l in range(L):
-        S[S_K0, l] = -1.0
-        S[S_N, l] = 0.0
-        S[S_SA, l] = 0.0
-        S[S_SB, l] = 0.0
-        if S[S_OK, l] == 0.0:
+        S[S_K0 * LANES + l] = -1.0
+        S[S_N * LANES + l] = 0.0
+        S[S_SA * LANES + l] = 0.0
+        S[S_SB * LANES + l] = 0.0
+        if S[S_OK * LANES + l] == 0.0:
             continue
         i = lo + l
         m1 = P[I_M1, i]
@@ -573,18 +579,18 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
         th1 = P[I_TH1, i]
         th2 = P[I_TH2, i]
         msum = m1 + m2
-        mu = S[S_MU, l]
-        cnt = int(S[S_CNT, l])
+        mu = S[S_MU * LANES + l]
+        cnt = int(S[S_CNT * LANES + l])
         if model == MODEL_LINEAR:
             k1 = P[I_K1, i] * g1
             k2 = P[I_K2, i] * g2
-            tm = S[S_TM, l]
-            cm = S[S_CM, l]
-            fm = S[S_FM, l]
+            tm = S[S_TM * LANES + l]
+            cm = S[S_CM * LANES + l]
+            fm = S[S_FM * LANES + l]
             if cnt >= nmax and nmax * dt < tm:
                 _nan_out(out, i)
                 status[i] = STATUS_NOT_SEPARATED
-                S[S_OK, l] = 0.0
+                S[S_OK * LANES + l] = 0.0
                 continue
             nl = cnt
             eload = 0.5 * mu * vc * vc
@@ -596,7 +602,7 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
             if cnt >= nmax:
                 _nan_out(out, i)
                 status[i] = STATUS_NOT_SEPARATED
-                S[S_OK, l] = 0.0
+                S[S_OK * LANES + l] = 0.0
                 continue
             f1 = g1 * P[I_W1, i] * P[I_A1, i]
             b1 = g1 * P[I_W1, i] * P[I_B1, i]
@@ -608,11 +614,11 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
                 flo, blo, fhi = f2, b2, f1
             ks = b1 * b2 / (b1 + b2)
             knee = (fhi - flo) / blo
-            x = S[S_X, l]
-            v = S[S_V, l]
-            a = S[S_A, l]
-            a1 = S[S_A1, l]
-            v1 = S[S_V1, l]
+            x = S[S_X * LANES + l]
+            v = S[S_V * LANES + l]
+            a = S[S_A * LANES + l]
+            a1 = S[S_A1 * LANES + l]
+            v1 = S[S_V1 * LANES + l]
             t = cnt * dt
             nl = cnt + 1
             tau = dt * v / (v - v1)
@@ -632,10 +638,10 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
             cr2 = (fm - f2) / b2 if fm > f2 else 0.0
             e1 = f1 * cr1 + 0.5 * b1 * cr1 * cr1
             e2 = f2 * cr2 + 0.5 * b2 * cr2 * cr2
-        tbl = tb[:, l]
-        Wl = Wb[:, l]
-        Xl = Xb[:, l]
-        Al = Ab[:, l]
+        tbl = T[l::TW]
+        Wl = T[LANES + l::TW]
+        Xl = T[2 * LANES + l::TW]
+        Al = T[3 * LANES + l::TW]
         # Unloading branch in closed form (as in pulse_case_sf).
         failed = False
         ku = fm * fm / (2.0 * e * e * eload) if e > 0.0 else math.inf
@@ -670,7 +676,7 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
             if failed or j >= nmax + 1:
                 _nan_out(out, i)
                 status[i] = STATUS_NOT_SEPARATED
-                S[S_OK, l] = 0.0
+                S[S_OK * LANES + l] = 0.0
                 continue
             tbl[j] = tsep
             Wl[j] = vc - wsep
@@ -684,7 +690,7 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
             if j >= nmax + 1:
                 _nan_out(out, i)
                 status[i] = STATUS_NOT_SEPARATED
-                S[S_OK, l] = 0.0
+                S[S_OK * LANES + l] = 0.0
                 continue
             tbl[j] = tm
             Wl[j] = vc
@@ -743,7 +749,7 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
         scb = s2 * abs(math.cos(th2))
         ra = sca > 0.0 and kap > 0.0
         rb = scb > 0.0 and kap > 0.0
-        S[S_N, l] = n
+        S[S_N * LANES + l] = n
         if not (ra or rb):
             continue
         k0 = n - 1
@@ -757,22 +763,21 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, tb, Wb, Xb, Ab, S, out
                 k0 = kb - 1
         if k0 < 0:
             k0 = 0
-        S[S_K0, l] = k0
-        S[S_SA, l] = sca if ra else 0.0
-        S[S_SB, l] = scb if rb else 0.0
+        S[S_K0 * LANES + l] = k0
+        S[S_SA * LANES + l] = sca if ra else 0.0
+        S[S_SB * LANES + l] = scb if rb else 0.0
     # --- belted occupants, all lanes in lockstep
-    belt2_lanes_sf(tb, Xb, Wb, Ab, S[S_N], S[S_K0], S[S_SA], S[S_SB], slack, kap,
-                   S[S_BELT:S_BELT + 10], S[S_PA], S[S_PB])
+    belt2_lanes_sf(T, S, L, S_N, S_K0, S_SA, S_SB, S_BELT, S_PA, S_PB, slack, kap)
     for l in range(nl_):
-        if S[S_OK, l] == 0.0:
+        if S[S_OK * LANES + l] == 0.0:
             continue
         i = lo + l
-        if S[S_K0, l] < 0.0:
+        if S[S_K0 * LANES + l] < 0.0:
             out[O_OCC1, i] = 0.0
             out[O_OCC2, i] = 0.0
         else:
-            out[O_OCC1, i] = S[S_PA, l] if S[S_SA, l] != 0.0 else 0.0
-            out[O_OCC2, i] = S[S_PB, l] if S[S_SB, l] != 0.0 else 0.0
+            out[O_OCC1, i] = S[S_PA * LANES + l] if S[S_SA * LANES + l] != 0.0 else 0.0
+            out[O_OCC2, i] = S[S_PB * LANES + l] if S[S_SB * LANES + l] != 0.0 else 0.0
 
 
 @parallel
@@ -783,16 +788,13 @@ def pulse_grid(model, P, occ, dt, max_steps, out, status, block):
     nblocks = (n + block - 1) // block
     for b in prange(nblocks):
         size = max(max_steps, 0) + 2
-        tb = np.empty((size, LANES))
-        Wb = np.empty((size, LANES))
-        Xb = np.empty((size, LANES))
-        Ab = np.empty((size, LANES))
-        S = np.empty((N_S, LANES))
+        T = np.empty(size * TW)
+        S = np.empty(N_S * LANES)
         lo = b * block
         hi = min(n, lo + block)
         for g in range(lo, hi, LANES):
-            pulse_lanes_sf(model, P, g, min(LANES, hi - g), occ, dt, max_steps, tb, Wb, Xb, Ab,
-                           S, out, status)
+            pulse_lanes_sf(model, P, g, min(LANES, hi - g), occ, dt, max_steps, T, S,
+                           out, status)
 
 
 @serial
@@ -800,11 +802,8 @@ def pulse_serial(model, P, occ, dt, max_steps, out, status):
     """Serial driver (benchmarks, small inputs); same results as :func:`pulse_grid`."""
     n = P.shape[1]
     size = max(max_steps, 0) + 2
-    tb = np.empty((size, LANES))
-    Wb = np.empty((size, LANES))
-    Xb = np.empty((size, LANES))
-    Ab = np.empty((size, LANES))
-    S = np.empty((N_S, LANES))
+    T = np.empty(size * TW)
+    S = np.empty(N_S * LANES)
     for g in range(0, n, LANES):
-        pulse_lanes_sf(model, P, g, min(LANES, n - g), occ, dt, max_steps, tb, Wb, Xb, Ab, S,
-                       out, status)
+        pulse_lanes_sf(model, P, g, min(LANES, n - g), occ, dt, max_steps, T, S, out,
+                       status)
