@@ -184,8 +184,10 @@ def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_kill_leaves_no_file(tmp_path):
-    """SIGTERM mid-run unwinds like Ctrl-C: the temporary file is removed, nothing is published."""
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_kill_leaves_no_file(tmp_path, signame):
+    """kill (SIGTERM) and Ctrl-C (SIGINT) mid-run: the temporary file is removed, nothing is
+    published, exit 130 (also when the signal lands while numba compiles)."""
     import os
     import signal
     import subprocess
@@ -203,7 +205,7 @@ def test_kill_leaves_no_file(tmp_path):
         time.sleep(0.05)
     assert any(tmp_path.iterdir()), "the run never started writing"
     assert not out.exists()
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(getattr(signal, signame))
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert "interrupted" in err

@@ -190,24 +190,28 @@ def _progress(total, show):
 _TERMINATED = []
 
 
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def _install_sigterm():
-    # kill (SIGTERM) unwinds like Ctrl-C so the writer removes its temporary file. A signal that
-    # lands inside a C callback (numba compiling) can have its exception swallowed there, so the
-    # flag is also checked after every chunk (see _checked).
+    # kill (SIGTERM) and Ctrl-C (SIGINT) stop the run cleanly: the writer removes its temporary
+    # file. The handler only sets a flag: an exception raised from it could land inside a C
+    # callback (numba compiling), where it is swallowed and the run would go on, or the process
+    # die by SIGINT later. The flag is checked after every chunk (see _checked), before
+    # anything is published; chunks take well under a second.
     def handler(signum, frame):
         _TERMINATED.append(signum)
-        raise KeyboardInterrupt
 
     try:
-        return signal.signal(signal.SIGTERM, handler)
+        return {sig: signal.signal(sig, handler) for sig in _SIGNALS}
     except ValueError:  # not in the main thread (e.g. under a test runner's thread)
         return None
 
 
 def _restore_sigterm(previous):
-    if previous is not None:
+    for sig, old in (previous or {}).items():
         try:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(sig, old)
         except ValueError:
             pass
 
