@@ -173,6 +173,24 @@ def _store_idx(idx, j, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10):
     idx[10, j] = a10
 
 
+@scalar
+def _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh, geo,
+                   spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status, idx):
+    """Compute the case with these axis indices and write it to column ``j`` of the outputs."""
+    iv2 = shape[0] + ip  # partners follow the subjects in the vehicle table
+    m_s = veh[isub, 0]
+    m1 = m_s + load_ax[il]
+    i1 = veh[isub, 1] * (m1 / m_s)
+    g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
+    c = core_sf(geo, g, m1, i1, veh[iv2, 0], veh[iv2, 1], spd[ic, isa, isb, 0],
+                spd[ic, isa, isb, 1], e_ax[ie], mu_ax[imu], rmod, rel_tol)
+    res = columns_sf(geo, g, m1, veh[iv2, 0], c)
+    for k in range(N_CASE):
+        out[k, j] = res[k]
+    status[j] = c[9]
+    _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il)
+
+
 def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status,
                 idx):
     # cases start .. start + m - 1 (m = out.shape[1]); out (N_CASE, m), status (m,), and the
@@ -185,30 +203,17 @@ def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
         g0 = start // inner
         for gi in prange(m // inner):
             isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
-            iv2 = shape[0] + ip
-            m_s = veh[isub, 0]
-            m2 = veh[iv2, 0]
-            i2 = veh[iv2, 1]
-            vs = spd[ic, isa, isb, 0]
-            vp = spd[ic, isa, isb, 1]
             j = gi * inner
             for ian in range(shape[5]):
                 for iov in range(shape[6]):
                     for ipos in range(shape[7]):
-                        g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
                         for ie in range(shape[8]):
                             for imu in range(shape[9]):
                                 for il in range(shape[10]):
-                                    m1 = m_s + load_ax[il]
-                                    i1 = veh[isub, 1] * (m1 / m_s)
-                                    c = core_sf(geo, g, m1, i1, m2, i2, vs, vp, e_ax[ie],
-                                                mu_ax[imu], rmod, rel_tol)
-                                    res = columns_sf(geo, g, m1, m2, c)
-                                    for k in range(N_CASE):
-                                        out[k, j] = res[k]
-                                    status[j] = c[9]
-                                    _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos,
-                                               ie, imu, il)
+                                    _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos,
+                                                   ie, imu, il, shape, veh, geo, spd, e_ax,
+                                                   mu_ax, load_ax, rmod, rel_tol, out, status,
+                                                   idx)
                                     j += 1
     else:
         for j in prange(m):
@@ -226,18 +231,8 @@ def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
             ian = q % shape[5]
             q //= shape[5]
             isub, ip, ic, isa, isb = group_sf(q, shape)
-            iv2 = shape[0] + ip
-            m_s = veh[isub, 0]
-            m1 = m_s + load_ax[il]
-            i1 = veh[isub, 1] * (m1 / m_s)
-            g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
-            c = core_sf(geo, g, m1, i1, veh[iv2, 0], veh[iv2, 1], spd[ic, isa, isb, 0],
-                        spd[ic, isa, isb, 1], e_ax[ie], mu_ax[imu], rmod, rel_tol)
-            res = columns_sf(geo, g, m1, veh[iv2, 0], c)
-            for k in range(N_CASE):
-                out[k, j] = res[k]
-            status[j] = c[9]
-            _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il)
+            _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh,
+                           geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status, idx)
 
 
 #: Summary statistics per group (subject, partner, configuration, speed_a, speed_b), in order.
