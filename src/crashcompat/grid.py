@@ -516,6 +516,7 @@ class GridRun:
                                     if conf == "frontal" else (1.0, 1.0))
                                 g += 1
         self._geo = geo
+        self._geoT = np.ascontiguousarray(geo.T)  # the summary kernel reads it transposed
         self._geo_w = geo_w
         self._geo_g = geo_g
         # per vehicle and face (front, side, rear): CRASH3 A, B, linear k, crush space, and
@@ -741,7 +742,7 @@ class GridRun:
         risk = np.empty((ng, len(curves), 2))
         kargs = self._kargs()
         # the summary kernel reads the geometry table transposed (unit-stride, vectorised)
-        kargs = (kargs[0], kargs[1], np.ascontiguousarray(self._geo.T), *kargs[3:])
+        kargs = (kargs[0], kargs[1], self._geoT, *kargs[3:])
         step = max(1, self.chunk_cases // max(self.inner, 1))
         for g0 in range(0, ng, step):
             g1 = min(ng, g0 + step)
