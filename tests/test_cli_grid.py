@@ -188,7 +188,6 @@ def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
 def test_kill_leaves_no_file(tmp_path, signame):
     """kill (SIGTERM) and Ctrl-C (SIGINT) mid-run: the temporary file is removed, nothing is
     published, exit 130 (also when the signal lands while numba compiles)."""
-    import os
     import signal
     import subprocess
     import sys
@@ -210,7 +209,6 @@ def test_kill_leaves_no_file(tmp_path, signame):
     assert p.returncode == 130, err
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
-    del os
 
 
 def test_to_xarray_matches_chunks():
