@@ -70,7 +70,6 @@ def _fin(*xs):
 
 
 def _chunk(model, P, occ, dt, max_steps):
-    nc = P.shape[1]
     m1, m2, vc, e = P[I_M1], P[I_M2], P[I_VC], P[I_E]
     g1, g2, cs1, cs2, th1, th2 = P[I_G1], P[I_G2], P[I_CS1], P[I_CS2], P[I_TH1], P[I_TH2]
     ok = (_fin(m1, m2, vc, e, g1, g2, cs1, cs2, th1, th2) & (m1 > 0) & (m2 > 0) & (e >= 0)

@@ -527,7 +527,6 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
             S[S_V * LANES + l] = S[S_VC * LANES + l]
             S[S_A * LANES + l] = -S[S_FLO * LANES + l] / S[S_MU * LANES + l]
             S[S_CNT * LANES + l] = 0.0
-        hdt2 = 0.5 * dt * dt
         for step in range(nmax):
             t = step * dt
             nact = 0
