@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from crashcompat.baselines import grid_summary_numpy
-from crashcompat.bench import _grid_spec
-from crashcompat.grid import run_grid
+from crashcompat.bench.baselines import grid_summary_numpy
+from crashcompat.bench.runner import _grid_spec
+from crashcompat.runs.grid import run_grid
 
 SIZES = [10**3, 10**5, 10**6, 10**7, pytest.param(10**8, marks=pytest.mark.slow)]
 

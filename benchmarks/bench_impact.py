@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crashcompat.baselines import collinear_numpy, planar_numpy
-from crashcompat.benchcases import collinear_inputs, planar_inputs
-from crashcompat.impact import ENERGY_REL_TOL, planar_impact
+from crashcompat.bench.baselines import collinear_numpy, planar_numpy
+from crashcompat.bench.cases import collinear_inputs, planar_inputs
+from crashcompat.physics.impact import ENERGY_REL_TOL, planar_impact
 from crashcompat.kernels.collinear import collinear_grid, collinear_serial
 from crashcompat.kernels.planar import planar_grid, planar_serial
-from crashcompat.reference import collinear_reference, planar_reference
+from reference.impact import collinear_reference, planar_reference
 
 N_FAST = [10**3, 10**5, 10**6, 10**7]
 N_REF = 2000

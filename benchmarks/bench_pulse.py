@@ -1,5 +1,5 @@
 """Crash pulse + occupant measures: numba kernel (parallel, serial), the vectorised NumPy baseline
-(``crashcompat.baselines_pulse``) and the pure-Python reference, both force-crush models.
+(``crashcompat.bench.baselines_pulse``) and the pure-Python reference, both force-crush models.
 
 ``pytest benchmarks/bench_pulse.py --benchmark-only`` prints cases/s and the ratios to the NumPy
 baseline and the reference measured in the same run (table from ``benchmarks/conftest.py``; kernel
@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crashcompat.baselines_pulse import pulse_numpy
-from crashcompat.benchcases import pulse_inputs
+from crashcompat.bench.baselines_pulse import pulse_numpy
+from crashcompat.bench.cases import pulse_inputs
 from crashcompat.kernels import pulse as kp
-from crashcompat.pulse_reference import reference_pulse
-from crashcompat.severity import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams, crash_pulse
+from reference.pulse import reference_pulse
+from crashcompat.severity.pulse import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams, crash_pulse
 
 SLOW = pytest.mark.slow
 N_PARALLEL = [10**3, 10**5, 10**6, pytest.param(10**7, marks=SLOW)]

@@ -8,7 +8,13 @@ and no table is printed.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# the pure-Python references live with the tests (tests/reference), not in the package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 _RESULTS: dict[tuple[str, str, int], float] = {}
 

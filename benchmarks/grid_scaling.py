@@ -27,7 +27,7 @@ SPECS = {
 
 CHILD = r"""
 import json, resource, sys, time
-from crashcompat.grid import run_grid
+from crashcompat.runs.grid import run_grid
 spec, mode, out = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 run = run_grid(spec)
 run.summary() if mode == "summary" else None  # nothing: warm-up happens in the timed call

@@ -4,7 +4,7 @@ cannot pick up the benchmarks' conftest."""
 
 from __future__ import annotations
 
-from crashcompat.vehicle import Vehicle
+from crashcompat.catalog.vehicle import Vehicle
 
 
 def make_vehicle(id="test/car", mass_kg=1000.0, length_m=3.4, width_m=1.475, wheelbase_m=2.5,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from crashcompat.baselines import collinear_numpy, planar_numpy
-from crashcompat.benchcases import collinear_inputs, planar_inputs
-from crashcompat.impact import ENERGY_REL_TOL
+from crashcompat.bench.baselines import collinear_numpy, planar_numpy
+from crashcompat.bench.cases import collinear_inputs, planar_inputs
+from crashcompat.physics.impact import ENERGY_REL_TOL
 from crashcompat.kernels.collinear import collinear_grid
 from crashcompat.kernels.planar import planar_grid
 
@@ -44,8 +44,8 @@ def test_collinear_numpy_matches_kernel():
 
 
 def test_grid_numpy_summary_matches_kernel():
-    from crashcompat.baselines import grid_summary_numpy
-    from crashcompat.grid import run_grid
+    from crashcompat.bench.baselines import grid_summary_numpy
+    from crashcompat.runs.grid import run_grid
     from crashcompat.kernels.grid import SUMMARY_STATS
 
     run = run_grid({"subjects": ["kei/honda-n-box", "kei/suzuki-alto"],

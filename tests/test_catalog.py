@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from crashcompat import catalog as cc
-from crashcompat import estimators
-from crashcompat.vehicle import Vehicle
+from crashcompat.catalog import loading as cc
+from crashcompat.catalog import estimators
+from crashcompat.catalog.vehicle import Vehicle
 
 DATA = Path(__file__).parent / "data" / "catalog"
 REPO_VEHICLES = Path(__file__).resolve().parents[1] / "vehicles"
@@ -389,7 +389,7 @@ def test_content_hash_changes_with_content(tmp_path):
 def test_bundled_root_prefers_the_packaged_copy(tmp_path, monkeypatch):
     pkg = tmp_path / "site-packages" / "crashcompat"
     (pkg / "_vehicles").mkdir(parents=True)
-    monkeypatch.setattr(cc, "__file__", str(pkg / "catalog.py"))
+    monkeypatch.setattr(cc, "__file__", str(pkg / "catalog" / "loading.py"))
     assert cc.bundled_root() == (pkg / "_vehicles").resolve()
 
 

@@ -106,7 +106,7 @@ OUT = [*SMALL, "--summary", "none", "-q"]
 def test_output_files_have_every_case_and_metadata(tmp_path, ext):
     pytest.importorskip("pyarrow")
     pytest.importorskip("zarr")
-    from crashcompat.writers import read_metadata
+    from crashcompat.runs.writers import read_metadata
 
     path = tmp_path / f"out.{ext}"
     r = run([*OUT, "-o", str(path)])
@@ -133,7 +133,7 @@ def test_output_files_have_every_case_and_metadata(tmp_path, ext):
     assert {"subject", "partner", "closing_speed_kph", "subject_occupant_dv_kph",
             "status"} <= set(df.columns)
     # the same numbers as the library
-    from crashcompat.grid import run_grid
+    from crashcompat.runs.grid import run_grid
 
     want = run_grid({"subjects": ["kei/honda-n-box", "kei/nissan-sakura"],
                      "partners": ["us-truck/ford-f-150"], "closing_speed_kph": [30, 60],
@@ -166,7 +166,7 @@ def test_unwritable_output_and_unknown_extension(tmp_path):
 
 
 def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
-    from crashcompat import grid as grid_mod
+    from crashcompat.runs import grid as grid_mod
 
     real = grid_mod.GridRun.chunks
 
@@ -213,7 +213,7 @@ def test_kill_leaves_no_file(tmp_path, signame):
 
 def test_to_xarray_matches_chunks():
     xr = pytest.importorskip("xarray")
-    from crashcompat.grid import run_grid
+    from crashcompat.runs.grid import run_grid
 
     run = run_grid({"subjects": ["kei/honda-n-box"], "partners": ["us-suv/toyota-rav4"],
                     "closing_speed_kph": [30, 50], "angle_deg": [0, 15], "overlap": [1.0]})
@@ -229,7 +229,7 @@ def test_to_xarray_matches_chunks():
 
 
 def test_summary_too_large_is_an_error_not_a_memory_blowup(monkeypatch):
-    from crashcompat.grid import GridRun
+    from crashcompat.runs.grid import GridRun
 
     monkeypatch.setattr(GridRun, "MAX_SUMMARY_GROUPS", 10)
     r = run(SMALL)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crashcompat import catalog as cc
+from crashcompat.catalog import loading as cc
 from crashcompat.cli import main
 
 DATA = Path(__file__).parent / "data" / "catalog"
@@ -132,7 +132,7 @@ def test_cli_module_does_not_import_numba():
     import subprocess
     import sys
 
-    code = ("import sys; import crashcompat.cli.vehicles, crashcompat.catalog; "
+    code = ("import sys; import crashcompat.cli.vehicles, crashcompat.catalog.loading; "
             "print('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crashcompat import Status, collinear_impact
 from crashcompat.kernels.collinear import collinear_grid, collinear_sf
-from crashcompat.reference import collinear_reference
+from reference.impact import collinear_reference
 from crashcompat.units import KPH
 
 GOLDEN = tomllib.loads((Path(__file__).parent / "data/golden/impact_cases.toml").read_text())

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from crashcompat import estimators as est
+from crashcompat.catalog import estimators as est
 from crashcompat.units import KPH
 
 

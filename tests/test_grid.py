@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from crashcompat import collide, load_catalog
-from crashcompat.catalog import UnknownVehicleError
-from crashcompat.grid import GridSpec, GridSpecError, run_grid, parse_range, spec_from_dict
+from crashcompat.catalog.loading import UnknownVehicleError
+from crashcompat.runs.grid import GridSpec, GridSpecError, run_grid, parse_range, spec_from_dict
 from crashcompat.units import KPH
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from crashcompat import collide, load_catalog
-from crashcompat.grid import run_grid
-from crashcompat.measures import height_engagement, parse_measures, resolve_curves
-from crashcompat.risk import CURVES
+from crashcompat.runs.grid import run_grid
+from crashcompat.severity.measures import height_engagement, parse_measures, resolve_curves
+from crashcompat.severity.risk import CURVES
 from crashcompat.units import KPH
 
 
@@ -131,7 +131,7 @@ def _row(run, i):
 def test_pulse_impulse_equals_planar_impulse(catalog):
     """The pulse carries the planar impulse: M_i * dv_pulse_i = |P| for both vehicles, and for
     frictionless contact its energy equals the impulse-momentum loss (PHYSICS.md 4-5)."""
-    from crashcompat.measures import pulse_for_impacts
+    from crashcompat.severity.measures import pulse_for_impacts
 
     kei, crv = catalog["kei/suzuki-alto"], catalog["us-suv/honda-cr-v"]
     # the linear pulse is closed form (rounding only); CRASH3 loading is integrated with velocity

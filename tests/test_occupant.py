@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from crashcompat import occupant as occ
+from crashcompat.severity import occupant as occ
 from crashcompat.kernels import occupant as kocc
-from crashcompat.pulse_reference import _belt_peak
+from reference.pulse import _belt_peak
 from crashcompat.units import G0
 
 L1, L2 = 0.065, 0.235

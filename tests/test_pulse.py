@@ -1,5 +1,5 @@
 """Crash-pulse kernel: closed forms, integrator order, scalar/grid agreement, invalid inputs, and
-agreement with the slow solve_ivp reference (crashcompat.pulse_reference)."""
+agreement with the slow solve_ivp reference (reference.pulse)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crashcompat.kernels import pulse as kp
-from crashcompat.pulse_reference import reference_pulse
-from crashcompat.severity import OccupantParams, crash_pulse
+from reference.pulse import reference_pulse
+from crashcompat.severity.pulse import OccupantParams, crash_pulse
 from crashcompat.units import G0, KPH
 
 CS = dict(crush_space1_m=0.6, crush_space2_m=0.8)
@@ -229,7 +229,7 @@ def test_kernel_matches_slow_reference(compiled, model, faces, m1, m2, vc, e, th
     r = crash_pulse(m1, m2, vc, e, theta1_rad=th1, theta2_rad=th2, engage1=0.8, dt_s=1e-4,
                     **kw, **CS)
     assert int(r.status) == 0
-    from crashcompat.severity import _FIELDS
+    from crashcompat.severity.pulse import _FIELDS
     for name, row, in_g in _FIELDS:
         got = float(getattr(r, name)) * (G0 if in_g else 1.0)
         want = ref[row]

@@ -1,4 +1,4 @@
-"""The vectorised NumPy baseline of the pulse kernel (crashcompat.baselines_pulse) against the
+"""The vectorised NumPy baseline of the pulse kernel (crashcompat.bench.baselines_pulse) against the
 kernel: same statuses, same NaN rows, same values to rounding.
 
 Tolerance: ``rtol=1e-9, atol=1e-9`` (SI units). The baseline replicates the kernel's stepping
@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crashcompat.baselines_pulse import pulse_numpy
+from crashcompat.bench.baselines_pulse import pulse_numpy
 from crashcompat.kernels import pulse as kp
-from crashcompat.severity import OccupantParams
+from crashcompat.severity.pulse import OccupantParams
 
 from test_pulse import _random_inputs
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crashcompat.risk import CURVES, RATIOS, LogisticCurve, pdof_sector, register_curve
+from crashcompat.severity.risk import CURVES, RATIOS, LogisticCurve, pdof_sector, register_curve
 from crashcompat.units import MPH
 
 

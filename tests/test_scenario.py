@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crashcompat import GeometryError, collide, collinear_impact
-from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
+from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
 from crashcompat.units import KPH, MPH
 
 from _factories import make_vehicle

@@ -32,7 +32,7 @@ def test_wheel_installs_and_loads_the_catalog(tmp_path, monkeypatch):
 
     work = tmp_path / "elsewhere"
     work.mkdir()
-    code = ("import crashcompat.catalog as c; cat = c.load_catalog(); "
+    code = ("import crashcompat.catalog.loading as c; cat = c.load_catalog(); "
             "print(len(cat)); print(c.__file__); print(c.bundled_root())")
     out = _run([str(python), "-c", code], cwd=work).splitlines()
     n, module_file, root = int(out[0]), Path(out[1]), Path(out[2])

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import crashcompat
 from crashcompat.errors import CrashCompatError
-from crashcompat.writers import (
+from crashcompat.runs.writers import (
     FORMATS,
     Categorical,
     format_from_path,
@@ -201,7 +201,7 @@ def test_zarr_round_trip(tmp_path):
 
 def test_zarr_region_writes_across_small_store_chunks(tmp_path, monkeypatch):
     zarr = pytest.importorskip("zarr")
-    import crashcompat.writers as writers
+    import crashcompat.runs.writers as writers
 
     monkeypatch.setattr(writers, "_ZARR_CHUNK_BYTES", 3 * 8)  # store chunks of (1, 1, 2)
     path = tmp_path / "out.zarr"
@@ -347,7 +347,7 @@ def test_abandoned_writer_removes_its_partial_file(tmp_path):
 def test_killed_process_leaves_only_a_hidden_partial_file(tmp_path):
     script = (
         "import sys, time, numpy as np\n"
-        "from crashcompat.writers import open_writer\n"
+        "from crashcompat.runs.writers import open_writer\n"
         "w = open_writer(sys.argv[1], None, axes={'x': np.arange(10.0)},\n"
         "                columns={'y_m': np.float64}, metadata={})\n"
         "w.write(0, {'y_m': np.ones(5)})\n"

@@ -15,25 +15,25 @@ import importlib
 
 from crashcompat._version import __version__
 from crashcompat.errors import CrashCompatError, GeometryError, Status
-from crashcompat.vehicle import Vehicle
+from crashcompat.catalog.vehicle import Vehicle
 
 _LAZY = {
-    "collinear_impact": "crashcompat.impact",
-    "planar_impact": "crashcompat.impact",
-    "CollinearResult": "crashcompat.impact",
-    "PlanarResult": "crashcompat.impact",
-    "collide": "crashcompat.scenario",
-    "CollisionResult": "crashcompat.scenario",
-    "CONFIGURATIONS": "crashcompat.scenario",
-    "run_grid": "crashcompat.grid",
-    "GridSpec": "crashcompat.grid",
-    "load_catalog": "crashcompat.catalog",
-    "olc": "crashcompat.occupant",
-    "oiv_ora": "crashcompat.occupant",
-    "cfc_filter": "crashcompat.occupant",
-    "crash_pulse": "crashcompat.severity",
-    "CURVES": "crashcompat.risk",
-    "Catalog": "crashcompat.catalog",
+    "collinear_impact": "crashcompat.physics.impact",
+    "planar_impact": "crashcompat.physics.impact",
+    "CollinearResult": "crashcompat.physics.impact",
+    "PlanarResult": "crashcompat.physics.impact",
+    "collide": "crashcompat.physics.collide",
+    "CollisionResult": "crashcompat.physics.collide",
+    "CONFIGURATIONS": "crashcompat.physics.collide",
+    "run_grid": "crashcompat.runs.grid",
+    "GridSpec": "crashcompat.runs.grid",
+    "load_catalog": "crashcompat.catalog.loading",
+    "olc": "crashcompat.severity.occupant",
+    "oiv_ora": "crashcompat.severity.occupant",
+    "cfc_filter": "crashcompat.severity.occupant",
+    "crash_pulse": "crashcompat.severity.pulse",
+    "CURVES": "crashcompat.severity.risk",
+    "Catalog": "crashcompat.catalog.loading",
 }
 
 __all__ = ["__version__", "CrashCompatError", "GeometryError", "Status", "Vehicle", *_LAZY]

@@ -1,4 +1,4 @@
-"""``crashcompat bench``: a short benchmark on this machine (a thin layer over crashcompat.bench)."""
+"""``crashcompat bench``: a short benchmark on this machine (a thin layer over crashcompat.bench.runner)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def bench(kernels, cases, repeats, threads, as_json):
     Also prints the thread count and the fraction of this machine's memory bandwidth (measured
     by a large array copy in the same run) that each kernel's memory traffic reaches.
     """
-    from crashcompat.bench import KERNELS, run_bench
+    from crashcompat.bench.runner import KERNELS, run_bench
 
     chosen = kernels or KERNELS
     sizes = {k: cases for k in chosen} if cases else None

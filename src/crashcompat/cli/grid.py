@@ -63,7 +63,7 @@ def _opt(name, *decls, **kw):
 @_opt("--measures", metavar="LIST", help="Measure families: dv (always), risk, pulse "
       "(comma-separated; default dv,risk). dv alone runs at full kernel speed.")
 @_opt("--risk-curve", "risk_curves", metavar="LIST",
-      help="Risk curves (crashcompat.risk.CURVES names, comma-separated; default "
+      help="Risk curves (crashcompat.severity.risk.CURVES names, comma-separated; default "
       "malliaris-one-mais3,malliaris-one-fatal).")
 @_opt("--pulse-model", type=click.Choice(["crash3", "linear"]),
       help="Force-crush model of the pulse (default crash3).")
@@ -87,7 +87,7 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
     Options override the SPEC file, which overrides the preset.
     """
     from crashcompat.errors import CrashCompatError
-    from crashcompat.grid import DEFAULT_CHUNK, GridRun, load_spec, spec_from_dict
+    from crashcompat.runs.grid import DEFAULT_CHUNK, GridRun, load_spec, spec_from_dict
 
     def note(msg, level=0):
         if not quiet and verbose >= level:
@@ -249,7 +249,7 @@ def _table(rows, columns) -> str:
 
 
 def _print_summary(run, summary, fmt, quiet):
-    from crashcompat.scenario import LIMITS
+    from crashcompat.physics.collide import LIMITS
 
     out = sys.stdout
     if fmt == "json":

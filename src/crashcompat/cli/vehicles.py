@@ -1,6 +1,6 @@
 """``crashcompat vehicles``: list, show and validate the vehicle catalog.
 
-A thin layer over `crashcompat.catalog` (no numba import). Data goes to stdout; override notes
+A thin layer over `crashcompat.catalog.loading` (no numba import). Data goes to stdout; override notes
 go to stderr. Expected errors are ``click.ClickException`` (exit 1) with one sentence per problem.
 """
 
@@ -13,7 +13,7 @@ import warnings
 
 import click
 
-from crashcompat import catalog as _catalog
+from crashcompat.catalog import loading as _catalog
 
 _LIST_COLUMNS = (
     "id", "class", "make", "model", "generation", "model_years", "curb_mass_kg", "mass_kg",

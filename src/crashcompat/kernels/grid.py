@@ -254,7 +254,7 @@ MPS2MPH = 3600.0 / 1609.344
 
 @scalar_call
 def risk_sf(curves, k, dv_mps, fx, fy):
-    """Probability from curve row ``k`` at delta-v (m/s), as crashcompat.risk, for an impulse
+    """Probability from curve row ``k`` at delta-v (m/s), as crashcompat.severity.risk, for an impulse
     (fx, fy) in the vehicle's frame. The Malliaris sectors need no angle: a PDOF in 45-135 or
     225-315 degrees (side, boundaries included) is |fy| >= |fx|; rear (135-225) is a force
     pointing forward, fx > |fy|."""

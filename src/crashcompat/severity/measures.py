@@ -7,7 +7,7 @@ Measure families (``--measures`` on the CLI):
 - ``dv``: the impulse-momentum results (always computed);
 - ``pulse``: crash pulse, crush against crush space, OLC, OIV/ORA and the belted occupant
   (:mod:`crashcompat.kernels.pulse`, PHYSICS.md 4-5);
-- ``risk``: injury/fatality probabilities from named curves (:mod:`crashcompat.risk`) at each
+- ``risk``: injury/fatality probabilities from named curves (:mod:`crashcompat.severity.risk`) at each
   occupant's delta-v and PDOF.
 
 How the pulse is tied to the planar impact (**assumption**, the CRASH3 effective-mass convention,
@@ -69,9 +69,9 @@ def parse_measures(value) -> tuple[str, ...]:
 
 
 def resolve_curves(specs) -> list:
-    """Curve names (from :data:`crashcompat.risk.CURVES`) or dicts defining a user logistic curve
+    """Curve names (from :data:`crashcompat.severity.risk.CURVES`) or dicts defining a user logistic curve
     ``{name, a0, a1_per_mph, source}`` -> curve objects."""
-    from crashcompat.risk import CURVES, LogisticCurve
+    from crashcompat.severity.risk import CURVES, LogisticCurve
 
     curves = []
     for spec in specs:
@@ -123,7 +123,7 @@ def pulse_for_impacts(*, m1, m2, izz1, izz2, r1x, r1y, r2x, r2y, px, py, e, a1, 
                       k1=None, k2=None):
     """Run the pulse kernel for impacts given by their planar impulse (all arrays, SI, global
     frame; ``P = (px, py)`` on vehicle 1). Returns (PulseResult, gamma1, gamma2)."""
-    from crashcompat.severity import crash_pulse
+    from crashcompat.severity.pulse import crash_pulse
 
     p = np.hypot(px, py)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -43,9 +43,9 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from crashcompat.errors import STATUS_NAMES, GeometryError, Status, status_sentence
-from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
+from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
 from crashcompat.units import KPH
-from crashcompat.vehicle import Vehicle
+from crashcompat.catalog.vehicle import Vehicle
 
 __all__ = ["collide", "impact_geometry", "CollisionResult", "VehicleOutcome", "CONFIGURATIONS", "LIMITS"]
 
@@ -88,7 +88,7 @@ class VehicleOutcome:
     ees_kph: float
     #: curve name -> probability at this occupant's delta-v and PDOF (measures "risk")
     risk: dict = field(default_factory=dict)
-    #: pulse and occupant measures (measures "pulse"): see crashcompat.measures.PULSE_COLUMNS
+    #: pulse and occupant measures (measures "pulse"): see crashcompat.severity.measures.PULSE_COLUMNS
     pulse: dict = field(default_factory=dict)
 
 
@@ -292,18 +292,18 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
     vehicle's heading; ``angle_deg`` in degrees; ``overlap`` a fraction in (0, 1];
     ``impact_position_m`` in metres ahead of the struck vehicle's CG. ``restitution`` is a number
     in [0, 1], ``"model"`` for the default speed-dependent curve, or a
-    :class:`~crashcompat.restitution.SpeedDependentRestitution`.
+    :class:`~crashcompat.physics.restitution.SpeedDependentRestitution`.
 
     ``measures`` chooses the severity families beyond delta-v (``risk``, ``pulse``; see
-    :mod:`crashcompat.measures`); ``risk_curves`` names the curves (default
-    :data:`crashcompat.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
+    :mod:`crashcompat.severity.measures`); ``risk_curves`` names the curves (default
+    :data:`crashcompat.severity.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
 
     Raises :class:`~crashcompat.errors.GeometryError` (a ``ValueError``) with a sentence when the
     vehicles cannot touch: zero overlap, an impact position off the struck side, or speeds that do
     not close (a partner slower than the subject in a rear impact). Invalid numbers (negative
     speed, restitution outside [0, 1], negative friction) raise ``ValueError``.
     """
-    from crashcompat.impact import planar_impact
+    from crashcompat.physics.impact import planar_impact
 
     for name, val in (("subject_speed_kph", subject_speed_kph),
                       ("partner_speed_kph", partner_speed_kph), ("angle_deg", angle_deg),
@@ -361,7 +361,7 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
                     px, py, energy, k2 / (k1 + k2), k1)
     part = _outcome(partner, hp, faces[1], float(res.dv2x), float(res.dv2y), float(res.dw2),
                     -px, -py, energy, k1 / (k1 + k2), k2)
-    from crashcompat import measures as ms
+    from crashcompat.severity import measures as ms
 
     fams = ms.parse_measures(measures)
     curves_info = {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .units import MPH
+from crashcompat.units import MPH
 
 __all__ = ["JokschCurve", "MalliarisZero", "MalliarisOne", "LogisticCurve", "EvansMassRatio",
            "EvansFrickSide", "CURVES", "RATIOS", "register_curve", "pdof_sector"]

@@ -1,7 +1,7 @@
 """The `Vehicle` type: the SI figures the physics needs about one vehicle.
 
 A `Vehicle` is frozen and holds plain SI floats with the unit in every name. It carries no
-provenance: the catalog (`crashcompat.catalog`) records where every figure came from and builds
+provenance: the catalog (`crashcompat.catalog.loading`) records where every figure came from and builds
 `Vehicle` objects from its TOML files. Users may also build one by hand for their own analyses.
 
 Frames and conventions (PHYSICS.md section 0): vehicle frame x forward, y left, z up. Seat

@@ -3,7 +3,7 @@
 One TOML file per vehicle (``vehicles/<class>/<slug>.toml``, format in ``vehicles/README.md``).
 Every numeric field is an inline table that says whether the figure is a manufacturer spec (with
 its source) or an estimate (with its method); estimates without a value name a method of
-`crashcompat.estimators` and are computed from the spec fields when the file loads.
+`crashcompat.catalog.estimators` and are computed from the spec fields when the file loads.
 
 `load_catalog` merges the bundled catalog with user folders (``CRASHCOMPAT_VEHICLES``, then the
 ``paths`` argument); a user file whose id is already loaded replaces it, with a
@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crashcompat import estimators
+from crashcompat.catalog import estimators
 from crashcompat.errors import CrashCompatError
-from crashcompat.vehicle import Vehicle
+from crashcompat.catalog.vehicle import Vehicle
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -250,7 +250,7 @@ def bundled_root() -> Path:
     ``vehicles/`` is used. The resource is looked up only in the package folder that holds this
     module: an editable install can leave a stale ``_vehicles`` copy elsewhere on the path.
     """
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the crashcompat package folder
     resource = importlib.resources.files("crashcompat") / "_vehicles"
     if resource.is_dir():
         resource_path = Path(str(resource)).resolve()
@@ -444,7 +444,7 @@ def _parse_entry(file: str, key: str, value, problems: list[Problem]) -> dict | 
         method = value.get("method")
         if "method" not in value:
             problems.append(Problem(file, f"{key}.method", "the estimation method (a sentence, or the "
-                                    "name of a method in crashcompat.estimators)", "nothing"))
+                                    "name of a method in crashcompat.catalog.estimators)", "nothing"))
         elif "value" not in value and isinstance(method, str):
             _check_method(file, key, method, value.get("params"), problems)
         elif "params" in value:

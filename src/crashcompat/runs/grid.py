@@ -44,10 +44,10 @@ import numpy as np
 
 from crashcompat._version import __version__
 from crashcompat.errors import STATUS_NAMES, CrashCompatError, GeometryError
-from crashcompat.measures import (DEFAULT_RISK_CURVES, height_engagement, parse_measures,
+from crashcompat.severity.measures import (DEFAULT_RISK_CURVES, height_engagement, parse_measures,
                                   resolve_curves)
-from crashcompat.restitution import DEFAULT_RESTITUTION_MODEL
-from crashcompat.scenario import CONFIGURATIONS, LIMITS, impact_geometry
+from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL
+from crashcompat.physics.collide import CONFIGURATIONS, LIMITS, impact_geometry
 from crashcompat.units import KPH
 
 __all__ = ["GridSpec", "GridRun", "run_grid", "PRESETS", "parse_range", "load_spec",
@@ -433,7 +433,7 @@ class GridRun:
     """
 
     def __init__(self, spec: GridSpec, catalog=None, chunk_cases: int = DEFAULT_CHUNK):
-        from crashcompat.catalog import load_catalog
+        from crashcompat.catalog.loading import load_catalog
 
         self.spec = spec
         self.catalog = catalog if catalog is not None else load_catalog()
@@ -549,7 +549,7 @@ class GridRun:
         self._rmod = np.asarray(spec.restitution_model, dtype=np.float64)
 
     def _kargs(self):
-        from crashcompat.impact import ENERGY_REL_TOL
+        from crashcompat.physics.impact import ENERGY_REL_TOL
 
         return (self._kshape, self._veh, self._geo, self._spd, self._e, self._mu, self._load,
                 self._rmod, ENERGY_REL_TOL)
@@ -558,7 +558,7 @@ class GridRun:
     @property
     def extra_columns(self) -> tuple[str, ...]:
         """Columns of the severity families chosen in ``spec.measures`` (risk, pulse)."""
-        from crashcompat.measures import PULSE_COLUMNS, risk_column
+        from crashcompat.severity.measures import PULSE_COLUMNS, risk_column
 
         cols = []
         for c in self.curves:
@@ -610,7 +610,7 @@ class GridRun:
                           "(PHYSICS.md 6)"),
             "pulse": ("CRASH3 effective masses along the impulse line, pulse impulse = planar "
                       f"impulse, {self.spec.pulse_model} force-crush, frontal height engagement "
-                      "with floor 0.3 (crashcompat.measures; assumptions)"
+                      "with floor 0.3 (crashcompat.severity.measures; assumptions)"
                       if "pulse" in self.spec.measures else None),
             "status_codes": {str(k): v for k, v in STATUS_NAMES.items()},
             "limits": LIMITS,
@@ -622,12 +622,12 @@ class GridRun:
         """Yield ``(start, table)`` for consecutive chunks of cases.
 
         ``table`` maps every axis name to its per-row values (numeric arrays, or
-        :class:`crashcompat.writers.Categorical` codes for string axes) and every result column
+        :class:`crashcompat.runs.writers.Categorical` codes for string axes) and every result column
         to a 1-D array (``axis_columns=False`` leaves the axes out). Memory is bounded by one
         chunk. ``progress(n_done)`` is called after each.
         """
         from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
-        from crashcompat.writers import Categorical
+        from crashcompat.runs.writers import Categorical
 
         size = int(chunk_cases or self.chunk_cases)
         # align chunks to whole groups where possible (nested loops in the kernel, fast Zarr
@@ -661,7 +661,7 @@ class GridRun:
 
     def _extras(self, t: dict, idx, status) -> dict:
         """Risk and pulse columns for one chunk, vectorised over its cases."""
-        from crashcompat.measures import pulse_columns, pulse_for_impacts, risk_column
+        from crashcompat.severity.measures import pulse_columns, pulse_for_impacts, risk_column
         from crashcompat.units import KPH
 
         out = {}
@@ -769,7 +769,7 @@ class GridRun:
             worst.append(row)
         total = counts.sum(axis=0)
         status_counts = {STATUS_NAMES[k]: int(total[k]) for k in range(N_STATUS)}
-        from crashcompat.measures import risk_column
+        from crashcompat.severity.measures import risk_column
 
         extra = {}
         for k, c in enumerate(self.curves):
@@ -785,7 +785,7 @@ class GridRun:
 
     def _curve_table(self) -> np.ndarray:
         """The risk curves as rows for the summary kernel (see kernels.grid CURVE_*)."""
-        from crashcompat.risk import JokschCurve, LogisticCurve, MalliarisOne
+        from crashcompat.severity.risk import JokschCurve, LogisticCurve, MalliarisOne
 
         rows = []
         for c in self.curves:
@@ -844,7 +844,7 @@ class GridRun:
     def write(self, path, fmt: str | None = None, *, overwrite: bool = False, progress=None
               ) -> Path:
         """Stream every case to ``path`` (CSV, Parquet or Zarr), atomically."""
-        from crashcompat.writers import format_from_path, open_writer
+        from crashcompat.runs.writers import format_from_path, open_writer
 
         fmt = format_from_path(path, fmt)
         columns = {c: np.float64 for c in self.result_columns[:-1]}
@@ -908,7 +908,7 @@ def _r(x, nd=3):
 
 
 def _geo_row(s, p, hs, hp, s_local, p_local, normal, k1, k2):
-    from crashcompat.scenario import _rot, cos_sin_deg
+    from crashcompat.physics.collide import _rot, cos_sin_deg
 
     r1 = _rot(hs, *s_local)
     r2 = _rot(hp, *p_local)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import Status
-from .units import G0
+from crashcompat.errors import Status
+from crashcompat.units import G0
 
 __all__ = ["OccupantParams", "PulseResult", "crash_pulse", "PULSE_STATUS_SENTENCES",
            "DEFAULT_DT_S", "DEFAULT_MAX_STEPS"]
@@ -124,7 +124,7 @@ class PulseResult:
 
 
 def _pack(shape, cols):
-    from .kernels import pulse as kp
+    from crashcompat.kernels import pulse as kp
 
     P = np.zeros((kp.N_IN, int(np.prod(shape, dtype=np.int64))), dtype=np.float64)
     for row, val in cols.items():
@@ -149,7 +149,7 @@ def crash_pulse(m1_kg, m2_kg, closing_speed_mps, restitution, *, crush_space1_m,
 
     Physics, status codes and output definitions: :mod:`crashcompat.kernels.pulse`.
     """
-    from .kernels import pulse as kp
+    from crashcompat.kernels import pulse as kp
 
     linear = k1_n_per_m is not None or k2_n_per_m is not None
     crash3 = any(v is not None for v in (a1_n_per_m, b1_n_per_m2, a2_n_per_m, b2_n_per_m2,

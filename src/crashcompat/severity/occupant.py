@@ -23,7 +23,7 @@ import numpy as np
 from scipy import signal
 from scipy.integrate import cumulative_trapezoid
 
-from .units import G0
+from crashcompat.units import G0
 
 __all__ = ["olc", "oiv_ora", "OivOra", "cfc_filter", "SAMPLING_JITTER_TOL", "CFC_CLASSES"]
 

@@ -1,7 +1,7 @@
 """`crashcompat bench`: a short benchmark of the kernels on the user's machine.
 
 For each kernel it measures, in the same run, the compiled kernel (parallel, all threads) and the
-vectorised NumPy version of the same equations (:mod:`crashcompat.baselines`), and reports cases/s,
+vectorised NumPy version of the same equations (:mod:`crashcompat.bench.baselines`), and reports cases/s,
 the speed-up, the thread count and the fraction of the machine's memory bandwidth the kernel's
 input and output traffic reaches (bandwidth measured by a large array copy in the same run). The
 medians of repeated runs are reported; compile time is excluded (one warm-up call).
@@ -49,8 +49,8 @@ def memory_bandwidth_gbs(nbytes: int = 1 << 28, repeats: int = 5) -> float:
 
 
 def _collinear(n, repeats):
-    from crashcompat.baselines import collinear_numpy
-    from crashcompat.benchcases import collinear_inputs
+    from crashcompat.bench.baselines import collinear_numpy
+    from crashcompat.bench.cases import collinear_inputs
     from crashcompat.kernels.collinear import collinear_grid
 
     cols = collinear_inputs(n, seed=2)
@@ -64,9 +64,9 @@ def _collinear(n, repeats):
 
 
 def _planar(n, repeats):
-    from crashcompat.baselines import planar_numpy
-    from crashcompat.benchcases import planar_inputs
-    from crashcompat.impact import ENERGY_REL_TOL
+    from crashcompat.bench.baselines import planar_numpy
+    from crashcompat.bench.cases import planar_inputs
+    from crashcompat.physics.impact import ENERGY_REL_TOL
     from crashcompat.kernels.planar import planar_grid
 
     cols = planar_inputs(n, seed=2)
@@ -80,9 +80,9 @@ def _planar(n, repeats):
 
 
 def _pulse(n, repeats):
-    from crashcompat.benchcases import pulse_inputs
+    from crashcompat.bench.cases import pulse_inputs
     from crashcompat.kernels import pulse as kp
-    from crashcompat.severity import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams
+    from crashcompat.severity.pulse import DEFAULT_DT_S, DEFAULT_MAX_STEPS, OccupantParams
 
     P = pulse_inputs(n, seed=2)
     occ = OccupantParams().as_array()
@@ -95,7 +95,7 @@ def _pulse(n, repeats):
     run()
     t = _median_time(run, repeats)
     try:
-        from crashcompat.baselines_pulse import pulse_numpy
+        from crashcompat.bench.baselines_pulse import pulse_numpy
     except ImportError:
         return t, None
     m = min(n, 20_000)  # the NumPy version steps in Python-level array ops: keep it short
@@ -106,8 +106,8 @@ def _pulse(n, repeats):
 
 
 def _grid(n, repeats):
-    from crashcompat.baselines import grid_summary_numpy
-    from crashcompat.grid import run_grid
+    from crashcompat.bench.baselines import grid_summary_numpy
+    from crashcompat.runs.grid import run_grid
 
     run = run_grid(_grid_spec(n))
     run.summary()

@@ -2,7 +2,7 @@
 
 Every function here is small, pure and SI: it takes spec figures (mass, dimensions, layout) and
 returns one estimate. Each docstring gives the formula, its source or "(assumption)", and units.
-The catalog (`crashcompat.catalog`) names these methods in its TOML files, so an estimate changes
+The catalog (`crashcompat.catalog.loading`) names these methods in its TOML files, so an estimate changes
 when an input changes, and a test can check the method by hand.
 
 The bottom of the module holds `METHODS`: the name a catalog file uses for each method, the

@@ -4,7 +4,7 @@ A different formulation on purpose: the two vehicles are integrated in absolute 
 ``scipy.integrate.solve_ivp`` (adaptive RK45, tight tolerances, events for maximum crush and
 separation); the series force at a given total crush is found by root-finding the face compliances
 (``brentq``) instead of the kernel's closed-form piecewise inverse; energies come from ``quad``; the
-occupant measures come from :mod:`crashcompat.occupant` on a finely resampled trace, and the belted
+occupant measures come from :mod:`crashcompat.severity.occupant` on a finely resampled trace, and the belted
 occupant from its own ``solve_ivp``. Same physics and assumptions as the kernel (see its docstring).
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 from scipy.integrate import quad, solve_ivp
 from scipy.optimize import brentq
 
-from . import occupant as occ_mod
-from .units import G0
+from crashcompat.severity import occupant as occ_mod
+from crashcompat.units import G0
 
 __all__ = ["reference_pulse"]
 
