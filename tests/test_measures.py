@@ -55,7 +55,7 @@ def test_summary_risk_is_group_mean_of_case_risk(run, table):
     summ = run.summary()
     inner = run.inner
     ok = (table["status"] <= 2).reshape(-1, inner)
-    groups = np.arange(run.n_groups).reshape(run._kshape[:5])
+    groups = np.arange(run.n_groups).reshape(run.kernel_shape[:5])
     subs, parts = list(run.axes["subject"]), list(run.axes["partner"])
     confs, speeds = list(run.axes["configuration"]), list(run.axes["closing_speed_kph"])
     for col in ("malliaris_one_mais3", "joksch_fatal"):

@@ -1,18 +1,23 @@
-"""Exception tree and the status-code table shared by every kernel.
+"""Exception tree, and the public view of the status-code table.
 
 Kernels never raise inside their parallel loops; they write an ``int8`` status per case. The codes
-and the sentence for each live here so that the API, the CLI and the output files agree.
+and their sentences are defined once, in :mod:`crashcompat.kernels.status`; everything here is
+derived from that table.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from crashcompat.kernels import status as _status
+
 __all__ = [
     "CrashCompatError",
     "GeometryError",
     "Status",
+    "STATUS_NAMES",
     "STATUS_SENTENCES",
+    "has_result",
     "status_sentence",
     "status_counts",
 ]
@@ -27,39 +32,20 @@ class GeometryError(CrashCompatError, ValueError):
 
 
 class Status:
-    """Per-case status codes (``int8``) written by the impact kernels.
+    """Per-case status codes (``int8``), one attribute per entry of the status table
+    (:data:`crashcompat.kernels.status.TABLE`). Codes whose ``has_result`` is false carry NaN
+    outputs."""
 
-    Codes below ``NO_CONTACT`` are results; ``NO_CONTACT`` and above carry NaN outputs.
-    """
-
-    OK_STICKING = 0  #: contact point velocities equalise tangentially (common velocity)
-    OK_SLIDING = 1  #: tangential impulse capped by friction
-    FALLBACK_FRICTIONLESS = 2  #: sticking/sliding would gain energy or be singular; Pt = 0 used
-    NO_CONTACT = 3  #: the vehicles are separating at the contact point: no impact
-    INVALID_INPUT = 4  #: NaN/inf, mass or inertia <= 0, restitution outside [0, 1], friction < 0
+    TABLE = _status.TABLE
 
 
-STATUS_NAMES = {
-    Status.OK_STICKING: "ok-sticking",
-    Status.OK_SLIDING: "ok-sliding",
-    Status.FALLBACK_FRICTIONLESS: "fallback-frictionless",
-    Status.NO_CONTACT: "no-contact",
-    Status.INVALID_INPUT: "invalid-input",
-}
+for _s in _status.TABLE:
+    setattr(Status, _s.constant, _s.code)
 
-STATUS_SENTENCES = {
-    Status.OK_STICKING: "The contact sticks: the contact points reach a common velocity.",
-    Status.OK_SLIDING: "The contact slides: the tangential impulse is capped by friction.",
-    Status.FALLBACK_FRICTIONLESS: (
-        "Friction with this restitution would create energy or the sliding solution is singular; "
-        "the frictionless impulse was used instead (PHYSICS.md 2.7)."
-    ),
-    Status.NO_CONTACT: "The vehicles are separating at the contact point, so there is no impact.",
-    Status.INVALID_INPUT: (
-        "Invalid input: a value is NaN or infinite, a mass or inertia is not positive, the "
-        "restitution is outside [0, 1] or the friction is negative."
-    ),
-}
+#: code -> output label, and code -> sentence (derived from the table)
+STATUS_NAMES = _status.names()
+STATUS_SENTENCES = _status.sentences()
+has_result = _status.has_result
 
 
 def status_sentence(code: int) -> str:
@@ -71,7 +57,7 @@ def status_sentence(code: int) -> str:
 
 
 def status_counts(status) -> dict[str, int]:
-    """Count cases by status name (every name present, zero counts included)."""
+    """Count cases by status label (every label present, zero counts included)."""
     status = np.asarray(status)
-    counts = np.bincount(status.ravel().astype(np.int64), minlength=len(STATUS_NAMES))
+    counts = np.bincount(status.ravel().astype(np.int64), minlength=_status.N_CODES)
     return {STATUS_NAMES[k]: int(counts[k]) for k in sorted(STATUS_NAMES)}

@@ -8,6 +8,10 @@ import math
 KPH = 1000.0 / 3600.0
 #: 1 mph in m/s (exact: 1 mile = 1609.344 m).
 MPH = 1609.344 / 3600.0
+#: m/s to km/h and to mph, as factors (exact: 3.6 and 3600 / 1609.344), for compiled code that
+#: multiplies rather than divides.
+MPS_TO_KPH = 3.6
+MPS_TO_MPH = 3600.0 / 1609.344
 #: 1 lb in kg (exact, international pound).
 LB = 0.45359237
 #: 1 inch in m (exact).

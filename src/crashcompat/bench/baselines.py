@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from crashcompat.errors import Status
+from crashcompat.errors import Status, has_result
+from crashcompat.kernels.status import N_CODES
 
 
 def collinear_numpy(m1, m2, v1, v2, e):
@@ -87,7 +88,7 @@ def planar_numpy(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
                       np.where(slide, Status.OK_SLIDING, Status.OK_STICKING))
     status = np.where(contact, status, Status.NO_CONTACT)
     status = np.where(valid, status, Status.INVALID_INPUT).astype(np.int8)
-    ok = status <= Status.FALLBACK_FRICTIONLESS
+    ok = has_result(status)
     return (*(np.where(ok, o, np.nan) for o in out), status)
 
 
@@ -97,40 +98,41 @@ def grid_summary_numpy(run, chunk_cases: int = 1 << 18):
     :func:`planar_numpy`, and the per-group mean and max of the subject's occupant delta-v plus
     the status counts. Returns ``(mean_kph, max_kph, status_counts)`` per group.
     """
-    from crashcompat.kernels.grid import GEO_CHP, GEO_CHS, GEO_NX, GEO_NY, GEO_SHP, GEO_SHS
+    from crashcompat.kernels.layout import GEO_CHP, GEO_CHS, GEO_NX, GEO_NY, GEO_SHP, GEO_SHS
 
-    ks = tuple(int(x) for x in run._kshape)
+    tb = run.tables
+    ks = tuple(int(x) for x in run.kernel_shape)
     inner = run.inner
     ng = run.n_groups
     s_occ = np.zeros(ng)
     m_occ = np.full(ng, -np.inf)
     n_ok = np.zeros(ng)
-    counts = np.zeros(5, dtype=np.int64)
-    lo, hi, vref = run._rmod
+    counts = np.zeros(N_CODES, dtype=np.int64)
+    lo, hi, vref = tb.rmod
     for start in range(0, run.n_cases, chunk_cases):
         i = np.arange(start, min(start + chunk_cases, run.n_cases), dtype=np.int64)
         isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il = np.unravel_index(i, ks)
         g = ((((isub * ks[1] + ip) * ks[2] + ic) * ks[5] + ian) * ks[6] + iov) * ks[7] + ipos
-        geo = run._geo[g]
+        geo = tb.geo[g]
         iv2 = ks[0] + ip
-        m_s = run._veh[isub, 0]
-        m1 = m_s + run._load[il]
-        i1 = run._veh[isub, 1] * (m1 / m_s)
-        vs = run._spd[ic, isa, isb, 0]
-        vp = run._spd[ic, isa, isb, 1]
+        m_s = tb.veh[isub, 0]
+        m1 = m_s + tb.load[il]
+        i1 = tb.veh[isub, 1] * (m1 / m_s)
+        vs = tb.spd[ic, isa, isb, 0]
+        vp = tb.spd[ic, isa, isb, 1]
         v1x, v1y = vs * geo[:, GEO_CHS], vs * geo[:, GEO_SHS]
         v2x, v2y = vp * geo[:, GEO_CHP], vp * geo[:, GEO_SHP]
         vcn = -((v1x - v2x) * geo[:, GEO_NX] + (v1y - v2y) * geo[:, GEO_NY])
-        e = run._e[ie]
+        e = tb.e[ie]
         e = np.where(np.isnan(e), np.clip(hi + (lo - hi) * np.exp(-np.abs(vcn) / vref), 0, 1), e)
-        r = planar_numpy(m1, i1, v1x, v1y, 0.0, geo[:, 0], geo[:, 1], run._veh[iv2, 0],
-                         run._veh[iv2, 1], v2x, v2y, 0.0, geo[:, 2], geo[:, 3], geo[:, 4], e,
-                         run._mu[imu])
+        r = planar_numpy(m1, i1, v1x, v1y, 0.0, geo[:, 0], geo[:, 1], tb.veh[iv2, 0],
+                         tb.veh[iv2, 1], v2x, v2y, 0.0, geo[:, 2], geo[:, 3], geo[:, 4], e,
+                         tb.mu[imu])
         dv1x, dv1y, dw1, st = r[0], r[1], r[4], r[9]
         ox = dv1x - dw1 * geo[:, 12]
         oy = dv1y + dw1 * geo[:, 11]
         occ = np.sqrt(ox * ox + oy * oy) * 3.6
-        ok = st <= 2
+        ok = has_result(st)
         grp = i // inner
         g0 = int(grp[0])
         grp -= g0
@@ -138,7 +140,7 @@ def grid_summary_numpy(run, chunk_cases: int = 1 << 18):
         s_occ[g0:g0 + n_g] += np.bincount(grp, weights=np.where(ok, occ, 0.0), minlength=n_g)
         n_ok[g0:g0 + n_g] += np.bincount(grp, weights=ok, minlength=n_g)
         np.maximum.at(m_occ, grp + g0, np.where(ok, occ, -np.inf))
-        counts += np.bincount(st, minlength=5)[:5]
+        counts += np.bincount(st, minlength=N_CODES)[:N_CODES]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n_ok > 0, s_occ / n_ok, np.nan)
     return mean, np.where(np.isfinite(m_occ), m_occ, np.nan), counts

@@ -694,6 +694,19 @@ def load_catalog(paths=None) -> "Catalog":
     return Catalog(result.loaded, result.overrides)
 
 
+_DEFAULT: dict = {}
+
+
+def default_catalog() -> "Catalog":
+    """:func:`load_catalog` with no paths, loaded once per process and per value of
+    ``$CRASHCOMPAT_VEHICLES`` (for ``collide("kei/honda-n-box", ...)``)."""
+    key = os.environ.get(ENV_VAR, "")
+    cat = _DEFAULT.get(key)
+    if cat is None:
+        cat = _DEFAULT[key] = load_catalog()
+    return cat
+
+
 # --- the catalog ------------------------------------------------------------------------------
 
 

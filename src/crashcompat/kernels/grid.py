@@ -10,17 +10,16 @@ speed) in explicit mode. Nothing the size of the grid is ever built: each case i
 flat index and built from small tables made once per run in Python:
 
 ``veh``  (n_vehicles, 2): mass (kg), yaw inertia (kg m^2) of each subject/partner vehicle.
-``geo``  (n_geometry, 17): one row per (subject, partner, configuration, angle, overlap,
-         position): r1x r1y r2x r2y normal_deg, cos/sin of the subject's and the partner's
-         heading, engaged stiffness k1 k2 (N/m), subject driver seat (x, y) and partner driver
-         seat (x, y) in the global frame of the impact, and the normal's (cos, sin); see
-         ``GEO_*``.
+``geo``  (n_geometry, GEO_COLS): one row per (subject, partner, configuration, angle, overlap,
+         position), columns as in :mod:`crashcompat.kernels.case`.
 ``spd``  (n_configuration, n_speed_a, n_speed_b, 2): subject and partner speed (m/s).
 ``ax``   per-axis value arrays: restitution (NaN = the speed-dependent model), friction,
          load (kg added to the subject at its CG, constant radius of gyration).
 ``rmod`` (3,): e_lo, e_hi, v_ref (m/s) of the speed-dependent restitution model.
+``curves`` (n_curves, CURVE_COLS): the risk curves (:mod:`crashcompat.kernels.formulas`).
 
-The per-case physics is :func:`crashcompat.kernels.planar.planar_sf`.
+The per-case physics is :mod:`crashcompat.kernels.case`; every formula is in
+:mod:`crashcompat.kernels.formulas`.
 """
 
 from __future__ import annotations
@@ -29,21 +28,23 @@ import math
 
 import numpy as np
 
-from crashcompat.kernels._jit import parallel, prange, scalar, scalar_call
-from crashcompat.kernels.planar import planar_sf
+from crashcompat.kernels._jit import parallel, prange, scalar
+from crashcompat.kernels.case import closing_sf, impact_given_e_sf, impact_sf, record_sf
+from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_K1, GEO_K2, GEO_SEAT1X,
+                                        GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y, GEO_SHP, GEO_SHS,
+                                        R_DW1, R_DW2, R_E, R_LOSS, R_STATUS, R_V1, R_V2, R_VCN,
+                                        V_DV, V_DV_LAT, V_DV_LONG, V_EES, V_ENERGY, V_FX, V_FY,
+                                        V_OCC, V_PDOF)
+from crashcompat.kernels.formulas import (added_load_sf, ees_sf, energy_share_sf,
+                                          restitution_sf, risk_sf, seat_dv_sf,
+                                          to_vehicle_frame_sf)
+from crashcompat.kernels.status import N_CODES, RESULT_MASK
+from crashcompat.units import MPS_TO_KPH
 
 NAN = np.nan
-RAD2DEG = 180.0 / math.pi
-MPS2KPH = 3.6  # 1 m/s = 3.6 km/h exactly
-
-GEO_R1X, GEO_R1Y, GEO_R2X, GEO_R2Y, GEO_NORMAL = 0, 1, 2, 3, 4
-GEO_CHS, GEO_SHS, GEO_CHP, GEO_SHP = 5, 6, 7, 8
-GEO_K1, GEO_K2 = 9, 10
-GEO_SEAT1X, GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y = 11, 12, 13, 14
-GEO_NX, GEO_NY = 15, 16
-GEO_COLS = 17
 
 #: Per-case result columns of :func:`grid_chunk` (all float64), in order; status is separate.
+#: Risk columns follow them, two per curve (subject, partner).
 CASE_COLUMNS = (
     "subject_dv_kph", "subject_occupant_dv_kph", "subject_dv_long_kph", "subject_dv_lat_kph",
     "subject_yaw_rate_change_rad_s", "subject_pdof_deg", "subject_energy_j", "subject_ees_kph",
@@ -52,89 +53,6 @@ CASE_COLUMNS = (
     "energy_loss_j", "restitution_used", "normal_closing_speed_kph",
 )
 N_CASE = len(CASE_COLUMNS)
-
-
-@scalar
-def pdof_sf(c, s, px, py):
-    """PDOF (deg clockwise from forward, where the impulse comes from) for heading (c, s)."""
-    lx = c * px + s * py
-    ly = -s * px + c * py
-    ang = -(math.atan2(ly, lx) * RAD2DEG + 180.0)
-    return ang - 360.0 * math.floor(ang / 360.0)
-
-
-@scalar
-def core_sf(geo, g, m1, i1, m2, i2, vs, vp, e, mu, rmod, rel_tol):
-    """One impact from the geometry row ``g``, masses, speeds, restitution (NaN: model), friction.
-
-    Returns ``(dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, e_used, closing_normal_mps, status)``.
-    """
-    v1x = vs * geo[g, GEO_CHS]
-    v1y = vs * geo[g, GEO_SHS]
-    v2x = vp * geo[g, GEO_CHP]
-    v2y = vp * geo[g, GEO_SHP]
-    vcn = -((v1x - v2x) * geo[g, GEO_NX] + (v1y - v2y) * geo[g, GEO_NY])
-    e_used = e
-    if math.isnan(e):  # the speed-dependent model (PHYSICS.md 3), clipped to [0, 1]
-        e_used = min(max(rmod[1] + (rmod[0] - rmod[1]) * math.exp(-abs(vcn) / rmod[2]), 0.0),
-                     1.0)
-    r = planar_sf(m1, i1, v1x, v1y, 0.0, geo[g, GEO_R1X], geo[g, GEO_R1Y],
-                  m2, i2, v2x, v2y, 0.0, geo[g, GEO_R2X], geo[g, GEO_R2Y],
-                  geo[g, GEO_NORMAL], e_used, mu, rel_tol)
-    return r[0], r[1], r[2], r[3], r[4], r[5], r[8], e_used, vcn, r[9]
-
-
-@scalar
-def restitution_sf(geoT, g, vs, vp, e, rmod):
-    """The speed-dependent restitution (PHYSICS.md 3, clipped to [0, 1]) for geometry row g of
-    the transposed table, or ``e`` when it is a number."""
-    vcn = -((vs * geoT[GEO_CHS, g] - vp * geoT[GEO_CHP, g]) * geoT[GEO_NX, g]
-            + (vs * geoT[GEO_SHS, g] - vp * geoT[GEO_SHP, g]) * geoT[GEO_NY, g])
-    if math.isnan(e):
-        return min(max(rmod[1] + (rmod[0] - rmod[1]) * math.exp(-abs(vcn) / rmod[2]), 0.0), 1.0)
-    return e
-
-
-@scalar
-def columns_sf(geo, g, m1, m2, c):
-    """The CASE_COLUMNS values of one impact ``c`` (the tuple from :func:`core_sf`)."""
-    dv1x, dv1y, dv2x, dv2y, dw1, dw2, loss, e_used, vcn, status = c
-    ok = status <= 2
-    o1x = dv1x - dw1 * geo[g, GEO_SEAT1Y]
-    o1y = dv1y + dw1 * geo[g, GEO_SEAT1X]
-    o2x = dv2x - dw2 * geo[g, GEO_SEAT2Y]
-    o2y = dv2y + dw2 * geo[g, GEO_SEAT2X]
-    k1 = geo[g, GEO_K1]
-    k2 = geo[g, GEO_K2]
-    e1 = loss * k2 / (k1 + k2)
-    e2 = loss * k1 / (k1 + k2)
-    chs = geo[g, GEO_CHS]
-    shs = geo[g, GEO_SHS]
-    chp = geo[g, GEO_CHP]
-    shp = geo[g, GEO_SHP]
-    px = dv1x * m1
-    py = dv1y * m1
-    return (
-        math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH,
-        math.sqrt(o1x * o1x + o1y * o1y) * MPS2KPH,
-        (chs * dv1x + shs * dv1y) * MPS2KPH,
-        (-shs * dv1x + chs * dv1y) * MPS2KPH,
-        dw1,
-        pdof_sf(chs, shs, px, py) if ok else NAN,
-        e1,
-        math.sqrt(2.0 * e1 / m1) * MPS2KPH,
-        math.sqrt(dv2x * dv2x + dv2y * dv2y) * MPS2KPH,
-        math.sqrt(o2x * o2x + o2y * o2y) * MPS2KPH,
-        (chp * dv2x + shp * dv2y) * MPS2KPH,
-        (-shp * dv2x + chp * dv2y) * MPS2KPH,
-        dw2,
-        pdof_sf(chp, shp, -px, -py) if ok else NAN,
-        e2,
-        math.sqrt(2.0 * e2 / m2) * MPS2KPH,
-        loss,
-        e_used if ok else NAN,
-        vcn * MPS2KPH,
-    )
 
 
 @scalar
@@ -175,26 +93,47 @@ def _store_idx(idx, j, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10):
 
 @scalar
 def _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh, geo,
-                   spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status, idx):
+                   spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out, status, idx):
     """Compute the case with these axis indices and write it to column ``j`` of the outputs."""
     iv2 = shape[0] + ip  # partners follow the subjects in the vehicle table
-    m_s = veh[isub, 0]
-    m1 = m_s + load_ax[il]
-    i1 = veh[isub, 1] * (m1 / m_s)
+    m1, i1 = added_load_sf(veh[isub, 0], veh[isub, 1], load_ax[il])
+    m2 = veh[iv2, 0]
     g = geo_row_sf(isub, ip, ic, ian, iov, ipos, shape)
-    c = core_sf(geo, g, m1, i1, veh[iv2, 0], veh[iv2, 1], spd[ic, isa, isb, 0],
-                spd[ic, isa, isb, 1], e_ax[ie], mu_ax[imu], rmod, rel_tol)
-    res = columns_sf(geo, g, m1, veh[iv2, 0], c)
-    for k in range(N_CASE):
-        out[k, j] = res[k]
-    status[j] = c[9]
+    c = impact_sf(geo, g, m1, i1, m2, veh[iv2, 1], spd[ic, isa, isb, 0], spd[ic, isa, isb, 1],
+                  e_ax[ie], mu_ax[imu], rmod, rel_tol)
+    r = record_sf(geo, g, m1, m2, c)
+    out[0, j] = r[R_V1 + V_DV] * MPS_TO_KPH
+    out[1, j] = r[R_V1 + V_OCC] * MPS_TO_KPH
+    out[2, j] = r[R_V1 + V_DV_LONG] * MPS_TO_KPH
+    out[3, j] = r[R_V1 + V_DV_LAT] * MPS_TO_KPH
+    out[4, j] = r[R_DW1]
+    out[5, j] = r[R_V1 + V_PDOF]
+    out[6, j] = r[R_V1 + V_ENERGY]
+    out[7, j] = r[R_V1 + V_EES] * MPS_TO_KPH
+    out[8, j] = r[R_V2 + V_DV] * MPS_TO_KPH
+    out[9, j] = r[R_V2 + V_OCC] * MPS_TO_KPH
+    out[10, j] = r[R_V2 + V_DV_LONG] * MPS_TO_KPH
+    out[11, j] = r[R_V2 + V_DV_LAT] * MPS_TO_KPH
+    out[12, j] = r[R_DW2]
+    out[13, j] = r[R_V2 + V_PDOF]
+    out[14, j] = r[R_V2 + V_ENERGY]
+    out[15, j] = r[R_V2 + V_EES] * MPS_TO_KPH
+    out[16, j] = r[R_LOSS]
+    out[17, j] = r[R_E]
+    out[18, j] = r[R_VCN] * MPS_TO_KPH
+    for k in range(curves.shape[0]):
+        out[N_CASE + 2 * k, j] = risk_sf(curves, k, r[R_V1 + V_OCC], r[R_V1 + V_FX],
+                                         r[R_V1 + V_FY])
+        out[N_CASE + 2 * k + 1, j] = risk_sf(curves, k, r[R_V2 + V_OCC], r[R_V2 + V_FX],
+                                             r[R_V2 + V_FY])
+    status[j] = np.int8(r[R_STATUS])
     _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il)
 
 
-def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status,
-                idx):
-    # cases start .. start + m - 1 (m = out.shape[1]); out (N_CASE, m), status (m,), and the
-    # index of every case along each of the 11 kernel axes, idx (11, m) int32.
+def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out,
+                status, idx):
+    # cases start .. start + m - 1 (m = out.shape[1]); out (N_CASE + 2 n_curves, m), status
+    # (m,), and the index of every case along each of the 11 kernel axes, idx (11, m) int32.
     # When the chunk is made of whole groups (the grid code aligns it so), iterate the inner axes
     # in nested loops: no per-case index decoding. Otherwise decode each case.
     m = out.shape[1]
@@ -212,8 +151,8 @@ def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
                                 for il in range(shape[10]):
                                     _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos,
                                                    ie, imu, il, shape, veh, geo, spd, e_ax,
-                                                   mu_ax, load_ax, rmod, rel_tol, out, status,
-                                                   idx)
+                                                   mu_ax, load_ax, rmod, rel_tol, curves, out,
+                                                   status, idx)
                                     j += 1
     else:
         for j in prange(m):
@@ -232,7 +171,8 @@ def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
             q //= shape[5]
             isub, ip, ic, isa, isb = group_sf(q, shape)
             _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh,
-                           geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, out, status, idx)
+                           geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out, status,
+                           idx)
 
 
 #: Summary statistics per group (subject, partner, configuration, speed_a, speed_b), in order.
@@ -242,75 +182,44 @@ SUMMARY_STATS = (
     "energy_share_subject_mean",
 )
 N_STATS = len(SUMMARY_STATS)
-N_STATUS = 5
-
-
-#: Risk-curve table columns for the summary kernel (one row per curve): kind (0 logistic in mph
-#: with side/rear terms, 1 power law (dv/dv_ref)^power), a0, a1 per mph, a_side, a_rear,
-#: dv_ref (mph), power.
-CURVE_KIND, CURVE_A0, CURVE_A1, CURVE_SIDE, CURVE_REAR, CURVE_DVREF, CURVE_POWER = range(7)
-MPS2MPH = 3600.0 / 1609.344
-
-
-@scalar_call
-def risk_sf(curves, k, dv_mps, fx, fy):
-    """Probability from curve row ``k`` at delta-v (m/s), as crashcompat.severity.risk, for an impulse
-    (fx, fy) in the vehicle's frame. The Malliaris sectors need no angle: a PDOF in 45-135 or
-    225-315 degrees (side, boundaries included) is |fy| >= |fx|; rear (135-225) is a force
-    pointing forward, fx > |fy|."""
-    dv_mph = dv_mps * MPS2MPH
-    if curves[k, CURVE_KIND] == 1.0:
-        x = max(dv_mph, 0.0) / curves[k, CURVE_DVREF]
-        return min(x ** curves[k, CURVE_POWER], 1.0)
-    side = abs(fy) >= abs(fx)
-    rear = fx > abs(fy)
-    z = curves[k, CURVE_A0] + curves[k, CURVE_A1] * dv_mph
-    if side:
-        z += curves[k, CURVE_SIDE]
-    if rear:
-        z += curves[k, CURVE_REAR]
-    return 1.0 / (1.0 + math.exp(-z))
+#: One count per status code of the status table.
+N_STATUS = N_CODES
+_N_SCRATCH = 12
 
 
 @scalar
-def _summary_phase1(geoT, gbase, nq, vs, vp, m1, i1, m2, i2, e, mu, rel_tol, S):
-    # One impact per geometry row q of the group (contiguous columns of geoT): element-wise,
-    # branch-free, unit-stride loads, so LLVM vectorises it. Row 11 of S holds the restitution
-    # per q where the model applies (e is NaN).
+def _summary_phase1(geoF, gbase, nq, vs, vp, m1, i1, m2, i2, e, mu, rel_tol, S):
+    # One impact per geometry row q of the group. geoF is the geometry table in Fortran order,
+    # so consecutive rows are unit-stride and LLVM vectorises this element-wise loop (no atan2,
+    # no exp: the restitution per q is precomputed in S[11] where the model applies, e NaN).
     for q in range(nq):
         g = gbase + q
-        chs = geoT[GEO_CHS, g]
-        shs = geoT[GEO_SHS, g]
-        chp = geoT[GEO_CHP, g]
-        shp = geoT[GEO_SHP, g]
         eq = S[11, q] if math.isnan(e) else e
-        r = planar_sf(m1, i1, vs * chs, vs * shs, 0.0, geoT[GEO_R1X, g], geoT[GEO_R1Y, g],
-                      m2, i2, vp * chp, vp * shp, 0.0, geoT[GEO_R2X, g], geoT[GEO_R2Y, g],
-                      geoT[GEO_NORMAL, g], eq, mu, rel_tol)
+        r = impact_given_e_sf(geoF, g, m1, i1, m2, i2, vs, vp, eq, mu, rel_tol)
         dv1x = r[0]
         dv1y = r[1]
-        dw1 = r[4]
-        dw2 = r[5]
-        ox = dv1x - dw1 * geoT[GEO_SEAT1Y, g]
-        oy = dv1y + dw1 * geoT[GEO_SEAT1X, g]
-        qx = r[2] - dw2 * geoT[GEO_SEAT2Y, g]
-        qy = r[3] + dw2 * geoT[GEO_SEAT2X, g]
-        share = geoT[GEO_K2, g] / (geoT[GEO_K1, g] + geoT[GEO_K2, g])
-        S[0, q] = math.sqrt(ox * ox + oy * oy) * MPS2KPH
-        S[1, q] = math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS2KPH
-        S[2, q] = math.sqrt(qx * qx + qy * qy) * MPS2KPH
-        S[3, q] = math.sqrt(2.0 * r[8] * share / m1) * MPS2KPH
+        ox, oy = seat_dv_sf(dv1x, dv1y, r[4], geoF[g, GEO_SEAT1X], geoF[g, GEO_SEAT1Y])
+        qx, qy = seat_dv_sf(r[2], r[3], r[5], geoF[g, GEO_SEAT2X], geoF[g, GEO_SEAT2Y])
+        share, _share2 = energy_share_sf(geoF[g, GEO_K1], geoF[g, GEO_K2])
+        e1 = r[8] * share
+        S[0, q] = math.sqrt(ox * ox + oy * oy) * MPS_TO_KPH
+        S[1, q] = math.sqrt(dv1x * dv1x + dv1y * dv1y) * MPS_TO_KPH
+        S[2, q] = math.sqrt(qx * qx + qy * qy) * MPS_TO_KPH
+        S[3, q] = ees_sf(e1, m1) * MPS_TO_KPH
         S[4, q] = share
         S[5, q] = 1.0 * r[9]
-        # the impulse in each vehicle's frame, for the Malliaris sectors of the risk curves
-        S[6, q] = chs * dv1x + shs * dv1y
-        S[7, q] = -shs * dv1x + chs * dv1y
-        S[8, q] = -(chp * dv1x + shp * dv1y)
-        S[9, q] = -(-shp * dv1x + chp * dv1y)
+        # the impulse on each vehicle in its own frame, for the risk curves' sectors
+        f1x, f1y = to_vehicle_frame_sf(geoF[g, GEO_CHS], geoF[g, GEO_SHS], dv1x * m1, dv1y * m1)
+        f2x, f2y = to_vehicle_frame_sf(geoF[g, GEO_CHP], geoF[g, GEO_SHP], -dv1x * m1,
+                                       -dv1y * m1)
+        S[6, q] = f1x
+        S[7, q] = f1y
+        S[8, q] = f2x
+        S[9, q] = f2y
 
 
-def _grid_summary(g0, shape, veh, geoT, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, stats,
-                  argmax, counts, worst, curves, risk):
+def _grid_summary(g0, shape, veh, geoF, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves,
+                  stats, argmax, counts, worst, risk):
     # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases,
     # reduced in compiled code: nothing per case leaves the kernel. Within a group the loop over
     # its geometry rows (angle x overlap x position) is innermost and vectorised
@@ -323,12 +232,11 @@ def _grid_summary(g0, shape, veh, geoT, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
     n_curves = curves.shape[0]
     n_blocks = min(ng, 64)
     for blk in prange(n_blocks):
-        S = np.empty((12, nq))
+        S = np.empty((_N_SCRATCH, nq))
         for gi in range(blk * ng // n_blocks, (blk + 1) * ng // n_blocks):
             isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
             gbase = geo_row_sf(isub, ip, ic, 0, 0, 0, shape)
             iv2 = shape[0] + ip
-            m_s = veh[isub, 0]
             m2 = veh[iv2, 0]
             i2 = veh[iv2, 1]
             vs = spd[ic, isa, isb, 0]
@@ -344,11 +252,8 @@ def _grid_summary(g0, shape, veh, geoT, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
             s_ees = 0.0
             s_share = 0.0
             n_ok = 0
-            c0 = 0
-            c1 = 0
-            c2 = 0
-            c3 = 0
-            c4 = 0
+            for k in range(N_STATUS):
+                counts[gi, k] = 0
             for kc in range(n_curves):
                 risk[gi, kc, 0] = 0.0
                 risk[gi, kc, 1] = 0.0
@@ -356,22 +261,18 @@ def _grid_summary(g0, shape, veh, geoT, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
                 e = e_ax[ie]
                 if math.isnan(e):
                     for q in range(nq):
-                        S[11, q] = restitution_sf(geoT, gbase + q, vs, vp, e, rmod)
+                        S[11, q] = restitution_sf(e, closing_sf(geoF, gbase + q, vs, vp),
+                                                  rmod[0], rmod[1], rmod[2])
                 for imu in range(shape[9]):
                     for il in range(shape[10]):
-                        m1 = m_s + load_ax[il]
-                        i1 = veh[isub, 1] * (m1 / m_s)
-                        _summary_phase1(geoT, gbase, nq, vs, vp, m1, i1, m2, i2, e,
+                        m1, i1 = added_load_sf(veh[isub, 0], veh[isub, 1], load_ax[il])
+                        _summary_phase1(geoF, gbase, nq, vs, vp, m1, i1, m2, i2, e,
                                         mu_ax[imu], rel_tol, S)
                         jp = (ie * shape[9] + imu) * shape[10] + il
                         for q in range(nq):
-                            st = S[5, q]
-                            c0 += st == 0.0
-                            c1 += st == 1.0
-                            c2 += st == 2.0
-                            c3 += st == 3.0
-                            c4 += st == 4.0
-                            if st <= 2.0:
+                            st = int(S[5, q])
+                            counts[gi, st] += 1
+                            if RESULT_MASK[st] == 1:
                                 n_ok += 1
                                 occ = S[0, q]
                                 s_occ += occ
@@ -387,15 +288,10 @@ def _grid_summary(g0, shape, veh, geoT, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
                                     w_dv = S[1, q]
                                     w_pocc = S[2, q]
                                 for kc in range(n_curves):
-                                    risk[gi, kc, 0] += risk_sf(curves, kc, occ / MPS2KPH,
+                                    risk[gi, kc, 0] += risk_sf(curves, kc, occ / MPS_TO_KPH,
                                                                S[6, q], S[7, q])
-                                    risk[gi, kc, 1] += risk_sf(curves, kc, S[2, q] / MPS2KPH,
+                                    risk[gi, kc, 1] += risk_sf(curves, kc, S[2, q] / MPS_TO_KPH,
                                                                S[8, q], S[9, q])
-            counts[gi, 0] = c0
-            counts[gi, 1] = c1
-            counts[gi, 2] = c2
-            counts[gi, 3] = c3
-            counts[gi, 4] = c4
             if n_ok > 0:
                 stats[gi, 0] = s_occ / n_ok
                 stats[gi, 1] = m_occ

@@ -39,17 +39,28 @@ indicators, and every result carries that sentence in ``limits``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 
-from crashcompat.errors import STATUS_NAMES, GeometryError, Status, status_sentence
-from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
-from crashcompat.units import KPH
+import numpy as np
+
 from crashcompat.catalog.vehicle import Vehicle
+from crashcompat.errors import STATUS_NAMES, GeometryError, Status, has_result, status_sentence
+from crashcompat.kernels.case import collide_one
+from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_R1X, GEO_R1Y, GEO_R2X, GEO_R2Y,
+                                        GEO_SHP, GEO_SHS, N_RECORD, R_DV1X, R_DV1Y, R_DV2X,
+                                        R_DV2Y, R_DW1, R_DW2, R_E, R_LOSS, R_PN, R_PT, R_STATUS,
+                                        R_V1, R_V2, R_VCN, V_DV, V_DV_LAT, V_DV_LONG, V_EES,
+                                        V_ENERGY, V_OCC, V_OCC_X, V_OCC_Y, V_PASS, V_PDOF)
+from crashcompat.physics.geometry import CONFIGURATIONS, geometry_row, impact_geometry
+from crashcompat.physics.impact import ENERGY_REL_TOL
+from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
+from crashcompat.severity.risk import curve_table
+from crashcompat.units import KPH
 
-__all__ = ["collide", "impact_geometry", "CollisionResult", "VehicleOutcome", "CONFIGURATIONS", "LIMITS"]
-
-CONFIGURATIONS = ("frontal", "side", "rear", "side-struck-by-subject")
+__all__ = ["collide", "impact_geometry", "CollisionResult", "VehicleOutcome", "CONFIGURATIONS",
+           "LIMITS", "pdof_clock"]
 DEFAULT_FRICTION = 0.5  # inter-vehicle friction, PHYSICS.md 2 (assumption; Brach, PC-Crash 0.4-0.6)
 
 LIMITS = (
@@ -118,174 +129,13 @@ class CollisionResult:
         return asdict(self)
 
 
-def cos_sin_deg(a_deg):
-    """(cos, sin) of an angle in degrees, exact at multiples of 90 degrees (the quadrant is
-    reduced exactly first, as in the kernels), so perpendicular impacts have no rounding-level
-    closing or separating speed."""
-    k = math.floor(a_deg / 90.0 + 0.5)
-    r = math.radians(a_deg - 90.0 * k)
-    c, s = math.cos(r), math.sin(r)
-    q = k % 4
-    return ((c, s), (-s, c), (-c, -s), (s, -c))[q]
-
-
-def _rot(h_deg, x, y):
-    c, s = cos_sin_deg(h_deg)
-    return c * x - s * y, s * x + c * y
-
-
-def _side_sign(vehicle: Vehicle, struck_side: str) -> float:
-    """+1 for the left side, -1 for the right side of ``vehicle``."""
-    if struck_side == "left":
-        return 1.0
-    if struck_side == "right":
-        return -1.0
-    driver_left = 1.0 if vehicle.driver_seat_y_m > 0 else -1.0
-    if struck_side == "driver":
-        return driver_left
-    if struck_side == "passenger":
-        return -driver_left
-    raise GeometryError(
-        f"struck_side must be 'driver', 'passenger', 'left' or 'right', got {struck_side!r}"
-    )
-
-
-def _check_overlap(overlap):
-    if not (isinstance(overlap, (int, float)) and 0.0 < overlap <= 1.0):
-        raise GeometryError(
-            f"overlap must be a fraction of the subject's width in (0, 1], got {overlap!r}: "
-            "with no overlap the vehicles cannot touch"
-        )
-
-
-def _check_position(vehicle: Vehicle, x: float, who: str):
-    if not (-vehicle.cg_to_rear_m < x < vehicle.cg_to_front_m):
-        raise GeometryError(
-            f"impact_position_m = {x:g} m is not on the {who}'s side: it must lie between "
-            f"{-vehicle.cg_to_rear_m:g} and {vehicle.cg_to_front_m:g} m from the {who}'s CG"
-        )
-
-
-def _engaged_interval(x, striker_width, struck: Vehicle):
-    """The part of the struck side (metres ahead of its CG) that the striker's front covers,
-    when the striker's front is centred at ``x``: the striker's width clipped to the side."""
-    lo = max(x - striker_width / 2, -struck.cg_to_rear_m)
-    hi = min(x + striker_width / 2, struck.cg_to_front_m)
-    return lo, hi
-
-
-def impact_geometry(subject, partner, configuration, angle_deg, overlap, impact_position_m,
-                              struck_side="driver", overlap_side="left"):
-    """Geometry of one impact (see the module docstring), shared by collide() and the grid.
-
-    Returns ``(heading_subject_deg, heading_partner_deg, contact_subject_local,
-    contact_partner_local, normal_deg, (face_subject, face_partner), (k1, k2), engaged_width_m)``
-    where the contact
-    points are in each vehicle's own frame (m), the normal pushes the subject, and ``k1, k2`` are
-    the engaged linear stiffnesses (N/m): the face stiffness times the engaged fraction of the
-    face's width. Raises GeometryError when the vehicles cannot touch.
-    """
-    ws, wp = subject.width_m, partner.width_m
-    if overlap_side not in ("left", "right"):
-        raise GeometryError(f"overlap_side must be 'left' or 'right', got {overlap_side!r}")
-    osgn = 1.0 if overlap_side == "left" else -1.0
-    if configuration in ("frontal", "rear"):
-        _check_overlap(overlap)
-        ow = min(overlap * ws, wp)
-        p_local = (partner.cg_to_front_m, osgn * (wp - ow) / 2)
-        if configuration == "frontal":
-            hs, hp = 0.0, 180.0 + angle_deg
-            s_local = (subject.cg_to_front_m, osgn * (ws - ow) / 2)
-            normal = 180.0 + angle_deg / 2
-            faces = ("front", "front")
-        else:
-            hs, hp = 0.0, angle_deg
-            s_local = (-subject.cg_to_rear_m, osgn * (ws - ow) / 2)
-            normal = angle_deg / 2
-            faces = ("rear", "front")
-        widths = (ws, wp)
-        engaged = (ow, ow)
-    elif configuration == "side":
-        sgn = _side_sign(subject, struck_side)
-        x = subject.driver_seat_x_m if impact_position_m is None else float(impact_position_m)
-        _check_position(subject, x, "subject")
-        lo, hi = _engaged_interval(x, wp, subject)
-        mid = 0.5 * (lo + hi)
-        hs, hp = 0.0, -sgn * 90.0 + angle_deg
-        s_local = (mid, sgn * ws / 2)
-        p_local = (partner.cg_to_front_m, sgn * (mid - x))
-        normal = -sgn * 90.0
-        faces = ("side", "front")
-        widths = (subject.length_m, wp)
-        engaged = (hi - lo, hi - lo)
-    elif configuration == "side-struck-by-subject":
-        sgn = _side_sign(partner, struck_side)
-        x = partner.driver_seat_x_m if impact_position_m is None else float(impact_position_m)
-        _check_position(partner, x, "partner")
-        lo, hi = _engaged_interval(x, ws, partner)
-        mid = 0.5 * (lo + hi)
-        hs, hp = -sgn * 90.0 + angle_deg, 0.0
-        s_local = (subject.cg_to_front_m, sgn * (mid - x))
-        p_local = (mid, sgn * wp / 2)
-        normal = sgn * 90.0
-        faces = ("front", "side")
-        widths = (ws, partner.length_m)
-        engaged = (hi - lo, hi - lo)
-    else:
-        raise GeometryError(
-            f"configuration must be one of {', '.join(CONFIGURATIONS)}, got {configuration!r}"
-        )
-    k = tuple(
-        v.stiffness_n_per_m(face) * e / w
-        for v, face, e, w in zip((subject, partner), faces, engaged, widths)
-    )
-    return hs, hp, s_local, p_local, normal, faces, k, engaged[0]
-
-
-def _pdof(h_deg, px, py):
-    """PDOF (deg clockwise from forward, where the force comes from) and clock direction."""
-    lx, ly = _rot(-h_deg, px, py)
-    if lx == 0.0 and ly == 0.0:
-        return math.nan, 0
-    pdof = (-(math.degrees(math.atan2(ly, lx)) + 180.0)) % 360.0
-    clock = int(round(pdof / 30.0)) % 12
-    return pdof, 12 if clock == 0 else clock
-
-
-def _outcome(v: Vehicle, h, face, dvx, dvy, dw, px, py, energy, share, k_eng) -> VehicleOutcome:
-    lx, ly = _rot(-h, dvx, dvy)
-    seats = []
-    for sx, sy in ((v.driver_seat_x_m, v.driver_seat_y_m),
-                   (v.passenger_seat_x_m, v.passenger_seat_y_m)):
-        gx, gy = _rot(h, sx, sy)
-        ox, oy = dvx - dw * gy, dvy + dw * gx  # dv_occ = dv_cg + dw z x p
-        seats.append(_rot(-h, ox, oy))
-    (odx, ody), (pdx, pdy) = seats
-    pdof, clock = _pdof(h, px, py)
-    e_i = energy * share
-    ees = math.sqrt(2.0 * e_i / v.mass_kg)
-    dv = math.hypot(dvx, dvy)
-    odv = math.hypot(odx, ody)
-    pdv = math.hypot(pdx, pdy)
-    return VehicleOutcome(
-        vehicle_id=v.id, mass_kg=v.mass_kg, face=face,
-        dv_x_mps=lx, dv_y_mps=ly, dv_mps=dv, dv_kph=dv / KPH,
-        dv_global_x_mps=dvx, dv_global_y_mps=dvy,
-        occupant_dv_x_mps=odx, occupant_dv_y_mps=ody, occupant_dv_mps=odv,
-        occupant_dv_kph=odv / KPH, passenger_dv_mps=pdv, passenger_dv_kph=pdv / KPH,
-        yaw_rate_change_rad_s=dw, pdof_deg=pdof, pdof_clock=clock,
-        energy_absorbed_j=e_i, energy_share=share, engaged_stiffness_n_per_m=k_eng,
-        ees_mps=ees, ees_kph=ees / KPH,
-    )
-
-
-def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", *,
+def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str = "frontal", *,
             subject_speed_kph: float = 50.0, partner_speed_kph: float = 50.0,
             angle_deg: float = 0.0, overlap: float = 1.0, impact_position_m: float | None = None,
             restitution: float | str | SpeedDependentRestitution = "model",
-            friction: float = DEFAULT_FRICTION, struck_side: str = "driver",
-            overlap_side: str = "left", measures=("dv", "risk"), risk_curves=None,
-            pulse_model: str = "crash3") -> CollisionResult:
+            friction: float = DEFAULT_FRICTION, load_kg: float = 0.0,
+            struck_side: str = "driver", overlap_side: str = "left", measures=("dv", "risk"),
+            risk_curves=None, pulse_model: str = "crash3") -> CollisionResult:
     """Collide ``subject`` (vehicle 1) with ``partner`` (vehicle 2) and return both outcomes.
 
     See the module docstring for the geometry of each ``configuration``. Speeds in km/h along each
@@ -298,108 +148,202 @@ def collide(subject: Vehicle, partner: Vehicle, configuration: str = "frontal", 
     :mod:`crashcompat.severity.measures`); ``risk_curves`` names the curves (default
     :data:`crashcompat.severity.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
 
+    ``subject`` and ``partner`` are :class:`~crashcompat.Vehicle` objects or ids of the bundled
+    catalog (``"kei/honda-n-box"``). ``load_kg`` is mass added to the subject at its CG
+    (occupants, cargo) at a constant radius of gyration, as the grid's ``load_kg`` axis.
+
     Raises :class:`~crashcompat.errors.GeometryError` (a ``ValueError``) with a sentence when the
     vehicles cannot touch: zero overlap, an impact position off the struck side, or speeds that do
     not close (a partner slower than the subject in a rear impact). Invalid numbers (negative
     speed, restitution outside [0, 1], negative friction) raise ``ValueError``.
     """
-    from crashcompat.physics.impact import planar_impact
-
+    subject = _as_vehicle(subject, "subject")
+    partner = _as_vehicle(partner, "partner")
     for name, val in (("subject_speed_kph", subject_speed_kph),
                       ("partner_speed_kph", partner_speed_kph), ("angle_deg", angle_deg),
-                      ("friction", friction)):
-        if not isinstance(val, (int, float)) or not math.isfinite(val):
+                      ("friction", friction), ("load_kg", load_kg)):
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not math.isfinite(val):
             raise ValueError(f"{name} must be a finite number, got {val!r}")
     if subject_speed_kph < 0 or partner_speed_kph < 0:
         raise ValueError("speeds must be >= 0 km/h; reverse the configuration instead")
     if friction < 0:
         raise ValueError(f"friction must be >= 0, got {friction}")
+    if load_kg < 0:
+        raise ValueError(f"load_kg must be >= 0 kg (mass added to the subject), got {load_kg}")
     if not -90.0 < angle_deg < 90.0:
         raise GeometryError(f"angle_deg must lie strictly between -90 and 90, got {angle_deg}")
+    fams = _parse_measures(measures)
+    e, rmod = _restitution_inputs(restitution)
 
-    hs, hp, s_local, p_local, normal, faces, k, engaged_w = impact_geometry(
+    hs, hp, s_local, p_local, normal, faces, (k1, k2), engaged_w = impact_geometry(
         subject, partner, configuration, float(angle_deg), overlap, impact_position_m,
         struck_side, overlap_side)
-    r1 = _rot(hs, *s_local)
-    r2 = _rot(hp, *p_local)
-    v1 = _rot(hs, subject_speed_kph * KPH, 0.0)
-    v2 = _rot(hp, partner_speed_kph * KPH, 0.0)
-
-    # normal closing speed of the contact points (no initial yaw rates)
-    nx, ny = cos_sin_deg(normal)
-    closing = -((v1[0] - v2[0]) * nx + (v1[1] - v2[1]) * ny)
-    if not closing > 0.0:
+    geo = np.array([geometry_row(subject, partner, hs, hp, s_local, p_local, normal, k1, k2)])
+    curves = _curves(risk_curves) if "risk" in fams else ()
+    table = curve_table(curves)
+    out = np.empty(N_RECORD)
+    risk = np.empty((len(curves), 2))
+    vs, vp = subject_speed_kph * KPH, partner_speed_kph * KPH
+    collide_one(geo, subject.mass_kg, subject.yaw_inertia_kgm2, float(load_kg), partner.mass_kg,
+                partner.yaw_inertia_kgm2, vs, vp, e, float(friction), rmod, ENERGY_REL_TOL,
+                table, out, risk)
+    status = int(out[R_STATUS])
+    if status == Status.NO_CONTACT:
         raise GeometryError(
             f"in this {configuration} configuration the vehicles are not closing "
-            f"(normal closing speed {closing / KPH:.3g} km/h): check the speeds and angle"
-        )
-    if isinstance(restitution, str):
-        if restitution != "model":
-            raise ValueError(f"restitution must be a number in [0, 1] or 'model', got {restitution!r}")
-        restitution = DEFAULT_RESTITUTION_MODEL
-    if isinstance(restitution, SpeedDependentRestitution):
-        e = float(restitution(closing))
-    else:
-        e = float(restitution)
-        if not 0.0 <= e <= 1.0:
-            raise ValueError(f"restitution must be in [0, 1], got {e}")
-
-    inputs = dict(
-        m1=subject.mass_kg, izz1=subject.yaw_inertia_kgm2, v1x=v1[0], v1y=v1[1], w1=0.0,
-        r1x=r1[0], r1y=r1[1],
-        m2=partner.mass_kg, izz2=partner.yaw_inertia_kgm2, v2x=v2[0], v2y=v2[1], w2=0.0,
-        r2x=r2[0], r2y=r2[1], normal_deg=normal, restitution=e, friction=float(friction),
-    )
-    res = planar_impact(**inputs)
-    status = int(res.status)
-    if status >= Status.NO_CONTACT:  # cannot happen after the checks above; never return NaN
+            f"(normal closing speed {out[R_VCN] / KPH:.3g} km/h): check the speeds and angle")
+    if not has_result(status):  # every input was checked above; never return NaN silently
         raise GeometryError(status_sentence(status))
-    energy = float(res.energy_loss)
-    k1, k2 = k
-    px, py = float(res.dv1x) * subject.mass_kg, float(res.dv1y) * subject.mass_kg
-    subj = _outcome(subject, hs, faces[0], float(res.dv1x), float(res.dv1y), float(res.dw1),
-                    px, py, energy, k2 / (k1 + k2), k1)
-    part = _outcome(partner, hp, faces[1], float(res.dv2x), float(res.dv2y), float(res.dw2),
-                    -px, -py, energy, k1 / (k1 + k2), k2)
-    from crashcompat.severity import measures as ms
-
-    fams = ms.parse_measures(measures)
+    m1 = subject.mass_kg + float(load_kg)
+    subj = _outcome(subject, m1, faces[0], out, R_V1, out[R_DV1X], out[R_DV1Y], out[R_DW1],
+                    k1, k2 / (k1 + k2))
+    part = _outcome(partner, partner.mass_kg, faces[1], out, R_V2, out[R_DV2X], out[R_DV2Y],
+                    out[R_DW2], k2, k1 / (k1 + k2))
     curves_info = {}
-    if "risk" in fams:
-        curves = ms.resolve_curves(risk_curves or ms.DEFAULT_RISK_CURVES)
-        for o in (subj, part):
-            o.risk.update({c.name: float(c.probability(o.occupant_dv_mps, o.pdof_deg))
-                           for c in curves})
-        curves_info = {c.name: {"outcome": c.outcome, "source": c.source} for c in curves}
+    for kc, c in enumerate(curves):
+        subj.risk[c.name] = float(risk[kc, 0])
+        part.risk[c.name] = float(risk[kc, 1])
+        curves_info[c.name] = {"outcome": c.outcome, "source": c.source}
+    e_used = float(out[R_E])
     if "pulse" in fams:
-        f1, f2 = faces
-        g1, g2 = (ms.height_engagement(subject.structure_height_low_m,
-                                       subject.structure_height_high_m,
-                                       partner.structure_height_low_m,
-                                       partner.structure_height_high_m)
-                  if configuration == "frontal" else (1.0, 1.0))
-        pres, _, _ = ms.pulse_for_impacts(
-            m1=subject.mass_kg, m2=partner.mass_kg, izz1=subject.yaw_inertia_kgm2,
-            izz2=partner.yaw_inertia_kgm2, r1x=r1[0], r1y=r1[1], r2x=r2[0], r2y=r2[1],
-            px=px, py=py, e=e,
-            a1=getattr(subject, f"crash3_a_{f1}_n_per_m"),
-            b1=getattr(subject, f"crash3_b_{f1}_n_per_m2"),
-            a2=getattr(partner, f"crash3_a_{f2}_n_per_m"),
-            b2=getattr(partner, f"crash3_b_{f2}_n_per_m2"),
-            w1=engaged_w, w2=engaged_w, cs1=subject.crush_space_m(f1),
-            cs2=partner.crush_space_m(f2), g1=float(g1), g2=float(g2),
-            theta1_rad=math.radians(subj.pdof_deg), theta2_rad=math.radians(part.pdof_deg),
-            model=pulse_model, k1=k1, k2=k2)
-        for who, o, prefix in ((1, subj, "subject"), (2, part, "partner")):
-            cols = ms.pulse_columns(pres, who, prefix)
-            o.pulse.update({k.removeprefix(prefix + "_"): float(v) for k, v in cols.items()})
-            o.pulse["status"] = int(pres.status)
-            o.pulse["engagement"] = float(g1 if who == 1 else g2)
+        _add_pulse(subject, partner, subj, part, configuration, geo[0], faces, (k1, k2),
+                   engaged_w, m1, float(load_kg), e_used, pulse_model)
+    r1x, r1y, r2x, r2y = geo[0, GEO_R1X], geo[0, GEO_R1Y], geo[0, GEO_R2X], geo[0, GEO_R2Y]
+    inputs = dict(
+        m1=m1, izz1=subject.yaw_inertia_kgm2 * (m1 / subject.mass_kg), v1x=vs * geo[0, GEO_CHS],
+        v1y=vs * geo[0, GEO_SHS], w1=0.0, r1x=r1x, r1y=r1y, m2=partner.mass_kg,
+        izz2=partner.yaw_inertia_kgm2, v2x=vp * geo[0, GEO_CHP], v2y=vp * geo[0, GEO_SHP], w2=0.0,
+        r2x=r2x, r2y=r2y, normal_deg=normal, restitution=e_used, friction=float(friction),
+    )
     return CollisionResult(
         configuration=configuration, status=status, status_name=STATUS_NAMES[status],
         status_sentence=status_sentence(status), subject=subj, partner=part,
-        closing_speed_mps=closing, restitution=e, friction=float(friction),
-        energy_loss_j=energy, normal_impulse_ns=float(res.pn),
-        tangential_impulse_ns=float(res.pt), kernel_inputs=inputs, measures=fams,
+        closing_speed_mps=float(out[R_VCN]), restitution=e_used, friction=float(friction),
+        energy_loss_j=float(out[R_LOSS]), normal_impulse_ns=float(out[R_PN]),
+        tangential_impulse_ns=float(out[R_PT]), kernel_inputs=inputs, measures=fams,
         risk_curves=curves_info,
     )
+
+
+def _as_vehicle(v, who):
+    """A Vehicle, or a catalog id looked up in the bundled catalog."""
+    if isinstance(v, Vehicle):
+        return v
+    if isinstance(v, str):
+        from crashcompat.catalog.loading import default_catalog
+
+        return default_catalog()[v]
+    raise TypeError(f"{who} must be a crashcompat.Vehicle or a catalog id such as "
+                    f"'kei/honda-n-box', got {type(v).__name__}")
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_measures_cached(measures):
+    from crashcompat.severity import measures as ms
+
+    return ms.parse_measures(measures)
+
+
+def _parse_measures(measures):
+    if isinstance(measures, list):
+        measures = tuple(measures)
+    try:
+        return _parse_measures_cached(measures)
+    except TypeError:  # unhashable: let the parser say what is wrong
+        from crashcompat.severity import measures as ms
+
+        return ms.parse_measures(measures)
+
+
+def _curves(risk_curves):
+    from crashcompat.severity import measures as ms
+
+    specs = risk_curves or ms.DEFAULT_RISK_CURVES
+    if isinstance(specs, str):
+        specs = (specs,)
+    key = tuple(specs) if all(isinstance(s, str) for s in specs) else None
+    if key is not None:
+        return _curves_by_name(key)
+    return tuple(ms.resolve_curves(specs))
+
+
+@functools.lru_cache(maxsize=64)
+def _curves_by_name(names):
+    from crashcompat.severity import measures as ms
+
+    return tuple(ms.resolve_curves(names))
+
+
+def _restitution_inputs(restitution):
+    """(e, rmod) for the kernel: e NaN selects the speed-dependent model rmod."""
+    model = DEFAULT_RESTITUTION_MODEL
+    if isinstance(restitution, str):
+        if restitution != "model":
+            raise ValueError(f"restitution must be a number in [0, 1] or 'model', got "
+                             f"{restitution!r}")
+        e = math.nan
+    elif isinstance(restitution, SpeedDependentRestitution):
+        model, e = restitution, math.nan
+    elif isinstance(restitution, (int, float)) and not isinstance(restitution, bool):
+        e = float(restitution)
+        if not 0.0 <= e <= 1.0:
+            raise ValueError(f"restitution must be in [0, 1], got {e}")
+    else:
+        raise ValueError(f"restitution must be a number in [0, 1], 'model' or a "
+                         f"SpeedDependentRestitution, got {restitution!r}")
+    return e, model.as_array()
+
+
+def _outcome(v: Vehicle, mass, face, out, base, dvx, dvy, dw, k_eng, share) -> VehicleOutcome:
+    pdof = float(out[base + V_PDOF])
+    ees = float(out[base + V_EES])
+    return VehicleOutcome(
+        vehicle_id=v.id, mass_kg=mass, face=face,
+        dv_x_mps=float(out[base + V_DV_LONG]), dv_y_mps=float(out[base + V_DV_LAT]),
+        dv_mps=float(out[base + V_DV]), dv_kph=float(out[base + V_DV]) / KPH,
+        dv_global_x_mps=float(dvx), dv_global_y_mps=float(dvy),
+        occupant_dv_x_mps=float(out[base + V_OCC_X]), occupant_dv_y_mps=float(out[base + V_OCC_Y]),
+        occupant_dv_mps=float(out[base + V_OCC]), occupant_dv_kph=float(out[base + V_OCC]) / KPH,
+        passenger_dv_mps=float(out[base + V_PASS]),
+        passenger_dv_kph=float(out[base + V_PASS]) / KPH,
+        yaw_rate_change_rad_s=float(dw), pdof_deg=pdof, pdof_clock=pdof_clock(pdof),
+        energy_absorbed_j=float(out[base + V_ENERGY]), energy_share=share,
+        engaged_stiffness_n_per_m=k_eng, ees_mps=ees, ees_kph=ees / KPH,
+    )
+
+
+def pdof_clock(pdof_deg: float) -> int:
+    """Clock direction 1..12 of a PDOF in degrees (12 frontal, 3 right side), nearest hour,
+    halves rounded up."""
+    c = math.floor(pdof_deg / 30.0 + 0.5) % 12
+    return 12 if c == 0 else int(c)
+
+
+def _add_pulse(subject, partner, subj, part, configuration, g, faces, k, engaged_w, m1, load,
+               e, pulse_model):
+    from crashcompat.severity import measures as ms
+
+    f1, f2 = faces
+    g1, g2 = (ms.height_engagement(subject.structure_height_low_m,
+                                   subject.structure_height_high_m,
+                                   partner.structure_height_low_m,
+                                   partner.structure_height_high_m)
+              if configuration == "frontal" else (1.0, 1.0))
+    px, py = subj.dv_global_x_mps * m1, subj.dv_global_y_mps * m1
+    pres, _, _ = ms.pulse_for_impacts(
+        m1=m1, m2=partner.mass_kg, izz1=subject.yaw_inertia_kgm2 * (m1 / subject.mass_kg),
+        izz2=partner.yaw_inertia_kgm2, r1x=g[GEO_R1X], r1y=g[GEO_R1Y], r2x=g[GEO_R2X],
+        r2y=g[GEO_R2Y], px=px, py=py, e=e,
+        a1=getattr(subject, f"crash3_a_{f1}_n_per_m"),
+        b1=getattr(subject, f"crash3_b_{f1}_n_per_m2"),
+        a2=getattr(partner, f"crash3_a_{f2}_n_per_m"),
+        b2=getattr(partner, f"crash3_b_{f2}_n_per_m2"),
+        w1=engaged_w, w2=engaged_w, cs1=subject.crush_space_m(f1),
+        cs2=partner.crush_space_m(f2), g1=float(g1), g2=float(g2),
+        theta1_rad=math.radians(subj.pdof_deg), theta2_rad=math.radians(part.pdof_deg),
+        model=pulse_model, k1=k[0], k2=k[1])
+    for who, o, prefix in ((1, subj, "subject"), (2, part, "partner")):
+        cols = ms.pulse_columns(pres, who, prefix)
+        o.pulse.update({key.removeprefix(prefix + "_"): float(v) for key, v in cols.items()})
+        o.pulse["status"] = int(pres.status)
+        o.pulse["engagement"] = float(g1 if who == 1 else g2)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from crashcompat.errors import has_result
+
 __all__ = ["collinear_impact", "planar_impact", "CollinearResult", "PlanarResult"]
 
 #: Relative tolerance on the energy balance in the planar kernel: a loss more negative than
@@ -27,7 +29,7 @@ class _Result:
     @property
     def ok(self):
         """True where the case produced a result (sticking, sliding or frictionless fallback)."""
-        return np.asarray(self.status) <= 2
+        return has_result(self.status)
 
 
 @dataclass(frozen=True)

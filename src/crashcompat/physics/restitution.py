@@ -35,10 +35,19 @@ class SpeedDependentRestitution:
         if not self.v_ref_mps > 0.0:
             raise ValueError(f"restitution model: v_ref_mps must be > 0, got {self.v_ref_mps}")
 
+    def as_array(self) -> np.ndarray:
+        """``(e_lo, e_hi, v_ref_mps)``, the form the kernels take."""
+        return np.array([self.e_lo, self.e_hi, self.v_ref_mps])
+
     def __call__(self, closing_speed_mps):
-        vc = np.abs(np.asarray(closing_speed_mps, dtype=np.float64))
-        e = self.e_hi + (self.e_lo - self.e_hi) * np.exp(-vc / self.v_ref_mps)
-        return np.clip(e, 0.0, 1.0)
+        """e at these closing speeds (m/s; the sign is ignored), by the kernels' formula."""
+        from crashcompat.kernels.arrays import restitution_array
+
+        vc = np.asarray(closing_speed_mps, dtype=np.float64)
+        out = np.empty(vc.shape)
+        restitution_array(np.ascontiguousarray(vc).reshape(-1), self.as_array(),
+                          out.reshape(-1))
+        return out[()] if out.ndim == 0 else out
 
     def describe(self) -> str:
         return (

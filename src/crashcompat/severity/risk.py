@@ -1,6 +1,6 @@
 """Injury and fatality risk curves as named, cited models (PHYSICS.md section 6).
 
-Every curve maps Δv (m/s at the API; converted to mph inside with ``units.MPH``) and optionally the
+Every curve maps Δv (m/s at the API; converted to mph inside the kernels) and optionally the
 PDOF (degrees clockwise from the vehicle's forward axis, PHYSICS.md 0) to a probability clipped to
 [0, 1]. They come from 1980s-2000s US field data with mixed belt use: comparators, not predictions
 for one person. Report the curve's ``name`` and ``source`` with every figure; no bias correction for
@@ -14,12 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
-from crashcompat.units import MPH
 
 __all__ = ["JokschCurve", "MalliarisZero", "MalliarisOne", "LogisticCurve", "EvansMassRatio",
-           "EvansFrickSide", "CURVES", "RATIOS", "register_curve", "pdof_sector"]
+           "EvansFrickSide", "CURVES", "RATIOS", "register_curve", "pdof_sector", "curve_table"]
 
 _MALLIARIS_SRC = ("Malliaris, Digges & DeBlois 1997, 'Relationships between crash casualties and "
                   "crash attributes', SAE 970393 (NASS-CDS)")
@@ -27,20 +25,58 @@ _EVANS_SRC = ("Evans & Frick 1993, 'Mass ratio and relative driver fatality risk
               "crashes', Accid. Anal. Prev. 25(2)")
 
 
-def _dv_mph(dv_mps):
-    return np.asarray(dv_mps, dtype=np.float64) / MPH
-
-
 def pdof_sector(pdof_deg):
     """(side, rear) indicator arrays for a PDOF in degrees (Malliaris DOFS, DOFB).
 
     Side: 45 <= PDOF <= 135 or 225 <= PDOF <= 315 (boundaries count as side); rear: 135 < PDOF <
-    225; everything else is frontal. Angles are taken modulo 360.
+    225; everything else is frontal. Angles are taken modulo 360. The rule is the kernels'
+    (:func:`crashcompat.kernels.formulas.sector_sf`); NaN in, NaN out.
     """
-    p = np.mod(np.asarray(pdof_deg, dtype=np.float64), 360.0)
-    side = ((p >= 45.0) & (p <= 135.0)) | ((p >= 225.0) & (p <= 315.0))
-    rear = (p > 135.0) & (p < 225.0)
-    return side.astype(np.float64), rear.astype(np.float64)
+    from crashcompat.kernels.arrays import sector_array
+
+    p = np.asarray(pdof_deg, dtype=np.float64)
+    flat = np.ascontiguousarray(p).reshape(-1)
+    side, rear = np.empty(flat.shape), np.empty(flat.shape)
+    sector_array(flat, side, rear)
+    return side.reshape(p.shape), rear.reshape(p.shape)
+
+
+def _probability(curve, dv_mps, pdof_deg):
+    """A curve's probability through the kernels' risk formula (one owner for every path)."""
+    from crashcompat.kernels.arrays import risk_array
+
+    dv = np.asarray(dv_mps, dtype=np.float64)
+    if pdof_deg is None:
+        shape = dv.shape
+        pd = np.zeros(1)
+        dv_b = dv
+    else:
+        pd_in = np.asarray(pdof_deg, dtype=np.float64)
+        dv_b, pd_b = np.broadcast_arrays(dv, pd_in)
+        shape = dv_b.shape
+        pd = np.ascontiguousarray(pd_b).reshape(-1)
+    flat = np.ascontiguousarray(dv_b, dtype=np.float64).reshape(-1)
+    out = np.empty(flat.shape)
+    table = np.array([curve.row()], dtype=np.float64)
+    risk_array(table, 0, flat, pd if pdof_deg is not None else np.zeros(flat.shape),
+               pdof_deg is not None, out)
+    out = out.reshape(shape)
+    return out[()] if out.ndim == 0 else out
+
+
+def curve_table(curves) -> np.ndarray:
+    """The curves as rows of the kernels' curve table (``crashcompat.kernels.formulas.CURVE_*``).
+    """
+    from crashcompat.kernels.layout import CURVE_COLS
+
+    rows = []
+    for c in curves:
+        row = getattr(c, "row", None)
+        if row is None:
+            raise ValueError(f"risk curve {c.name!r} has no compiled form (a row() method); "
+                             "use a logistic or power-law curve")
+        rows.append(row())
+    return np.array(rows, dtype=np.float64).reshape(len(rows), CURVE_COLS)
 
 
 @dataclass(frozen=True)
@@ -53,11 +89,11 @@ class LogisticCurve:
     source: str
     outcome: str = "user-defined"
 
-    def logit(self, dv_mps, pdof_deg=None):
-        return self.a0 + self.a1_per_mph * _dv_mph(dv_mps)
+    def row(self):
+        return (0.0, self.a0, self.a1_per_mph, 0.0, 0.0, 1.0, 1.0)
 
     def probability(self, dv_mps, pdof_deg=None):
-        return np.clip(expit(self.logit(dv_mps, pdof_deg)), 0.0, 1.0)
+        return _probability(self, dv_mps, pdof_deg)
 
 
 @dataclass(frozen=True)
@@ -80,15 +116,11 @@ class MalliarisOne:
     outcome: str
     source: str = _MALLIARIS_SRC
 
-    def logit(self, dv_mps, pdof_deg=None):
-        z = self.a0 + self.a1_per_mph * _dv_mph(dv_mps)
-        if pdof_deg is None:
-            return z
-        side, rear = pdof_sector(pdof_deg)
-        return z + self.a_side * side + self.a_rear * rear
+    def row(self):
+        return (0.0, self.a0, self.a1_per_mph, self.a_side, self.a_rear, 1.0, 1.0)
 
     def probability(self, dv_mps, pdof_deg=None):
-        return np.clip(expit(self.logit(dv_mps, pdof_deg)), 0.0, 1.0)
+        return _probability(self, dv_mps, pdof_deg)
 
 
 @dataclass(frozen=True)
@@ -102,9 +134,11 @@ class JokschCurve:
     source: str = ("Joksch 1993, 'Velocity change and fatality risk in a crash - a rule of thumb', "
                    "Accid. Anal. Prev. 25(1)")
 
+    def row(self):
+        return (1.0, 0.0, 0.0, 0.0, 0.0, self.dv_ref_mph, self.power)
+
     def probability(self, dv_mps, pdof_deg=None):
-        x = np.maximum(_dv_mph(dv_mps), 0.0) / self.dv_ref_mph
-        return np.clip(x ** self.power, 0.0, 1.0)
+        return _probability(self, dv_mps, pdof_deg)
 
 
 @dataclass(frozen=True)

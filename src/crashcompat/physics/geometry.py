@@ -1,0 +1,157 @@
+"""Impact geometry from two vehicles: where the impulse acts, along which normal, and how much of
+each struck face is engaged. Shared by :func:`crashcompat.collide` and the grid's tables, so one
+case has one geometry whichever way it is run. The conventions are in
+:mod:`crashcompat.physics.collide` and docs/model.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+from crashcompat.catalog.vehicle import Vehicle
+from crashcompat.errors import GeometryError
+from crashcompat.kernels.layout import GEO_COLS
+
+__all__ = ["CONFIGURATIONS", "cos_sin_deg", "rotate", "impact_geometry", "geometry_row"]
+
+CONFIGURATIONS = ("frontal", "side", "rear", "side-struck-by-subject")
+
+
+def cos_sin_deg(a_deg):
+    """(cos, sin) of an angle in degrees, exact at multiples of 90 degrees (the quadrant is
+    reduced exactly first, as in the kernels), so perpendicular impacts have no rounding-level
+    closing or separating speed."""
+    k = math.floor(a_deg / 90.0 + 0.5)
+    r = math.radians(a_deg - 90.0 * k)
+    c, s = math.cos(r), math.sin(r)
+    q = k % 4
+    return ((c, s), (-s, c), (-c, -s), (s, -c))[q]
+
+
+def rotate(h_deg, x, y):
+    """The vector (x, y) turned by h_deg degrees counter-clockwise."""
+    c, s = cos_sin_deg(h_deg)
+    return c * x - s * y, s * x + c * y
+
+
+def _side_sign(vehicle: Vehicle, struck_side: str) -> float:
+    """+1 for the left side, -1 for the right side of ``vehicle``."""
+    if struck_side == "left":
+        return 1.0
+    if struck_side == "right":
+        return -1.0
+    driver_left = 1.0 if vehicle.driver_seat_y_m > 0 else -1.0
+    if struck_side == "driver":
+        return driver_left
+    if struck_side == "passenger":
+        return -driver_left
+    raise GeometryError(
+        f"struck_side must be 'driver', 'passenger', 'left' or 'right', got {struck_side!r}"
+    )
+
+
+def _check_overlap(overlap):
+    if not (isinstance(overlap, (int, float)) and 0.0 < overlap <= 1.0):
+        raise GeometryError(
+            f"overlap must be a fraction of the subject's width in (0, 1], got {overlap!r}: "
+            "with no overlap the vehicles cannot touch"
+        )
+
+
+def _check_position(vehicle: Vehicle, x: float, who: str):
+    if not (-vehicle.cg_to_rear_m < x < vehicle.cg_to_front_m):
+        raise GeometryError(
+            f"impact_position_m = {x:g} m is not on the {who}'s side: it must lie between "
+            f"{-vehicle.cg_to_rear_m:g} and {vehicle.cg_to_front_m:g} m from the {who}'s CG"
+        )
+
+
+def _engaged_interval(x, striker_width, struck: Vehicle):
+    """The part of the struck side (metres ahead of its CG) that the striker's front covers,
+    when the striker's front is centred at ``x``: the striker's width clipped to the side."""
+    lo = max(x - striker_width / 2, -struck.cg_to_rear_m)
+    hi = min(x + striker_width / 2, struck.cg_to_front_m)
+    return lo, hi
+
+
+def impact_geometry(subject, partner, configuration, angle_deg, overlap, impact_position_m,
+                              struck_side="driver", overlap_side="left"):
+    """Geometry of one impact (see the module docstring), shared by collide() and the grid.
+
+    Returns ``(heading_subject_deg, heading_partner_deg, contact_subject_local,
+    contact_partner_local, normal_deg, (face_subject, face_partner), (k1, k2), engaged_width_m)``
+    where the contact
+    points are in each vehicle's own frame (m), the normal pushes the subject, and ``k1, k2`` are
+    the engaged linear stiffnesses (N/m): the face stiffness times the engaged fraction of the
+    face's width. Raises GeometryError when the vehicles cannot touch.
+    """
+    ws, wp = subject.width_m, partner.width_m
+    if overlap_side not in ("left", "right"):
+        raise GeometryError(f"overlap_side must be 'left' or 'right', got {overlap_side!r}")
+    osgn = 1.0 if overlap_side == "left" else -1.0
+    if configuration in ("frontal", "rear"):
+        _check_overlap(overlap)
+        ow = min(overlap * ws, wp)
+        p_local = (partner.cg_to_front_m, osgn * (wp - ow) / 2)
+        if configuration == "frontal":
+            hs, hp = 0.0, 180.0 + angle_deg
+            s_local = (subject.cg_to_front_m, osgn * (ws - ow) / 2)
+            normal = 180.0 + angle_deg / 2
+            faces = ("front", "front")
+        else:
+            hs, hp = 0.0, angle_deg
+            s_local = (-subject.cg_to_rear_m, osgn * (ws - ow) / 2)
+            normal = angle_deg / 2
+            faces = ("rear", "front")
+        widths = (ws, wp)
+        engaged = (ow, ow)
+    elif configuration == "side":
+        sgn = _side_sign(subject, struck_side)
+        x = subject.driver_seat_x_m if impact_position_m is None else float(impact_position_m)
+        _check_position(subject, x, "subject")
+        lo, hi = _engaged_interval(x, wp, subject)
+        mid = 0.5 * (lo + hi)
+        hs, hp = 0.0, -sgn * 90.0 + angle_deg
+        s_local = (mid, sgn * ws / 2)
+        p_local = (partner.cg_to_front_m, sgn * (mid - x))
+        normal = -sgn * 90.0
+        faces = ("side", "front")
+        widths = (subject.length_m, wp)
+        engaged = (hi - lo, hi - lo)
+    elif configuration == "side-struck-by-subject":
+        sgn = _side_sign(partner, struck_side)
+        x = partner.driver_seat_x_m if impact_position_m is None else float(impact_position_m)
+        _check_position(partner, x, "partner")
+        lo, hi = _engaged_interval(x, ws, partner)
+        mid = 0.5 * (lo + hi)
+        hs, hp = -sgn * 90.0 + angle_deg, 0.0
+        s_local = (subject.cg_to_front_m, sgn * (mid - x))
+        p_local = (mid, sgn * wp / 2)
+        normal = sgn * 90.0
+        faces = ("front", "side")
+        widths = (ws, partner.length_m)
+        engaged = (hi - lo, hi - lo)
+    else:
+        raise GeometryError(
+            f"configuration must be one of {', '.join(CONFIGURATIONS)}, got {configuration!r}"
+        )
+    k = tuple(
+        v.stiffness_n_per_m(face) * e / w
+        for v, face, e, w in zip((subject, partner), faces, engaged, widths)
+    )
+    return hs, hp, s_local, p_local, normal, faces, k, engaged[0]
+
+
+def geometry_row(subject, partner, hs, hp, s_local, p_local, normal, k1, k2) -> tuple:
+    """One row of the kernels' geometry table (columns ``GEO_*`` of
+    :mod:`crashcompat.kernels.case`) from the output of :func:`impact_geometry`."""
+    r1 = rotate(hs, *s_local)
+    r2 = rotate(hp, *p_local)
+    seat1 = rotate(hs, subject.driver_seat_x_m, subject.driver_seat_y_m)
+    seat2 = rotate(hp, partner.driver_seat_x_m, partner.driver_seat_y_m)
+    pass1 = rotate(hs, subject.passenger_seat_x_m, subject.passenger_seat_y_m)
+    pass2 = rotate(hp, partner.passenger_seat_x_m, partner.passenger_seat_y_m)
+    row = (r1[0], r1[1], r2[0], r2[1], normal, *cos_sin_deg(hs), *cos_sin_deg(hp), k1, k2,
+           seat1[0], seat1[1], seat2[0], seat2[1], *cos_sin_deg(normal), *pass1, *pass2)
+    assert len(row) == GEO_COLS
+    return row
