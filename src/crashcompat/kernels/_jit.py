@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 
 import numba
+import numba.extending
 
 FASTMATH = {"contract"}
 
@@ -26,6 +27,21 @@ SERIAL = dict(SCALAR)
 
 njit = numba.njit
 prange = numba.prange
+
+
+def at(x, j):
+    """``x[j]`` for an array input, ``x`` itself for a scalar: lets one driver take every mix of
+    scalar and array arguments. numba compiles one specialisation per mix (cached on disk), in
+    which scalars are loop invariants and arrays unit-stride loads, so the loop still
+    vectorises and no broadcast copy of a scalar is ever made."""
+    raise NotImplementedError("at() is for compiled code only")
+
+
+@numba.extending.overload(at, inline="always")
+def _at_overload(x, j):
+    if isinstance(x, numba.types.Number):
+        return lambda x, j: x
+    return lambda x, j: x[j]
 
 
 def scalar(fn):

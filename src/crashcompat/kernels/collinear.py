@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from crashcompat.kernels._jit import parallel, prange, scalar, serial
+from crashcompat.kernels._jit import at, parallel, prange, scalar, serial
 
 NAN = np.nan
 
@@ -48,9 +48,28 @@ def _collinear_loop(x, y, status):
         status[i] = d
 
 
+def _collinear_mixed(m1, m2, v1, v2, e, y, status):
+    # each input a float64 scalar or a 1-D array of length n (see _jit.at); y (3, n)
+    for j in prange(y.shape[1]):
+        p, q, r, u = collinear_sf(at(m1, j), at(m2, j), at(v1, j), at(v2, j), at(e, j))
+        y[0, j] = p
+        y[1, j] = q
+        y[2, j] = r
+        status[j] = u
+
+
+def _collinear_one(m1, m2, v1, v2, e):
+    return collinear_sf(m1, m2, v1, v2, e)
+
+
 N_IN = 5
 N_OUT = 3
 #: Parallel driver: ``collinear_grid(x, y, status)`` with x (5, n), y (3, n), status (n,).
 collinear_grid = parallel(_collinear_loop)
 #: Serial driver with the same signature (benchmarks, tiny inputs).
 collinear_serial = serial(_collinear_loop)
+#: Drivers over separate inputs, each a scalar or a 1-D array, parallel and serial.
+collinear_mixed = parallel(_collinear_mixed)
+collinear_mixed_serial = serial(_collinear_mixed)
+#: One case from scalars (the per-call path of the API).
+collinear_one = serial(_collinear_one)

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from crashcompat.kernels._jit import parallel, prange, scalar, serial
+from crashcompat.kernels._jit import at, parallel, prange, scalar, serial
 from crashcompat.kernels._trig import cos_sin_deg_sf
 
 NAN = np.nan
@@ -130,27 +130,57 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
 def _planar_loop(x, rel_tol, y, status):
     # x: (17, n) inputs in the order of planar_sf's arguments; y: (9, n) outputs; status: (n,).
     # Two 2-D arrays instead of 26 separate ones keep LLVM's runtime alias checks few enough
-    # for the loop to be vectorised.
+    # for the loop to be vectorised (the benchmarks' packed-kernel figure).
     for i in prange(x.shape[1]):
         r = planar_sf(x[0, i], x[1, i], x[2, i], x[3, i], x[4, i], x[5, i], x[6, i], x[7, i],
                       x[8, i], x[9, i], x[10, i], x[11, i], x[12, i], x[13, i], x[14, i],
                       x[15, i], x[16, i], rel_tol)
-        y[0, i] = r[0]
-        y[1, i] = r[1]
-        y[2, i] = r[2]
-        y[3, i] = r[3]
-        y[4, i] = r[4]
-        y[5, i] = r[5]
-        y[6, i] = r[6]
-        y[7, i] = r[7]
-        y[8, i] = r[8]
-        status[i] = r[9]
+        _store(y, status, i, r)
+
+
+@scalar
+def _store(y, status, i, r):
+    y[0, i] = r[0]
+    y[1, i] = r[1]
+    y[2, i] = r[2]
+    y[3, i] = r[3]
+    y[4, i] = r[4]
+    y[5, i] = r[5]
+    y[6, i] = r[6]
+    y[7, i] = r[7]
+    y[8, i] = r[8]
+    status[i] = r[9]
+
+
+def _planar_mixed(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e, mu,
+                  rel_tol, y, status):
+    # Each of the 17 inputs is a float64 scalar or a 1-D array of length n (the broadcast size);
+    # y (9, n), status (n,). One compiled specialisation per mix of scalars and arrays (see
+    # _jit.at): no packed copy of the inputs, scalars stay in registers.
+    for j in prange(y.shape[1]):
+        r = planar_sf(at(m1, j), at(i1, j), at(v1x, j), at(v1y, j), at(w1, j), at(r1x, j),
+                      at(r1y, j), at(m2, j), at(i2, j), at(v2x, j), at(v2y, j), at(w2, j),
+                      at(r2x, j), at(r2y, j), at(th, j), at(e, j), at(mu, j), rel_tol)
+        _store(y, status, j, r)
+
+
+def _planar_one(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e, mu,
+                rel_tol):
+    return planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e, mu,
+                     rel_tol)
 
 
 #: Number of inputs and float outputs per case.
 N_IN = 17
 N_OUT = 9
-#: Parallel driver: ``planar_grid(x, rel_tol, y, status)`` with x (17, n), y (9, n), status (n,).
+#: Parallel driver over packed inputs: ``planar_grid(x, rel_tol, y, status)`` with x (17, n),
+#: y (9, n), status (n,).
 planar_grid = parallel(_planar_loop)
 #: Serial driver with the same signature.
 planar_serial = serial(_planar_loop)
+#: Drivers over separate inputs, each a scalar or a 1-D array (see ``_planar_mixed``): parallel
+#: for large inputs, serial for small ones (no thread pool woken).
+planar_mixed = parallel(_planar_mixed)
+planar_mixed_serial = serial(_planar_mixed)
+#: One case from scalars, returns planar_sf's tuple (the per-call path of the API).
+planar_one = serial(_planar_one)

@@ -63,10 +63,20 @@ class PlanarResult(_Result):
     status: np.ndarray
 
 
-def _pack(names, values):
-    """Broadcast the inputs and pack them into one C-contiguous (k, n) float64 array.
+#: Below this many cases the serial drivers run: waking the thread pool costs more than it
+#: saves, and a serial call is not slowed by another busy process on the cores.
+SERIAL_BELOW = 4096
 
-    Returns (shape, packed). Scalars fill their row without building a broadcast temporary.
+_PY_SCALARS = (float, int)
+
+
+def _flat_inputs(names, values):
+    """Broadcast the inputs without building the broadcast arrays.
+
+    Returns ``(shape, inputs)``: each input either as a Python float (a scalar or size-1 input)
+    or as a 1-D float64 array of the broadcast size (a view when the input already has the full
+    shape and is C-contiguous). Only an input that must be expanded along some axes (an
+    outer-product broadcast such as (n, 1) against (1, m)) is materialised, and only that one.
     """
     arrays = [np.asarray(v, dtype=np.float64) for v in values]
     try:
@@ -74,14 +84,15 @@ def _pack(names, values):
     except ValueError:
         desc = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays) if a.ndim)
         raise ValueError(f"the shapes of {desc} do not broadcast together") from None
-    n = int(np.prod(shape, dtype=np.int64))
-    packed = np.empty((len(arrays), n))
-    for k, a in enumerate(arrays):
+    flat = []
+    for a in arrays:
         if a.size == 1:
-            packed[k] = a.reshape(())
+            flat.append(float(a.reshape(())))
+        elif a.shape == shape:
+            flat.append(np.ascontiguousarray(a).reshape(-1))
         else:
-            packed[k].reshape(shape)[...] = a
-    return shape, packed
+            flat.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1))
+    return shape, flat
 
 
 def _shape_out(arr, shape):
@@ -102,13 +113,20 @@ def collinear_impact(m1, m2, v1, v2, restitution) -> CollinearResult:
     -------
     CollinearResult with ``dv1, dv2`` (m/s, signed), ``energy_loss`` (J) and ``status``.
     """
-    from crashcompat.kernels.collinear import collinear_grid
+    from crashcompat.kernels import collinear as kc
 
+    args = (m1, m2, v1, v2, restitution)
+    if all(type(a) in _PY_SCALARS for a in args):
+        r = kc.collinear_one(float(m1), float(m2), float(v1), float(v2), float(restitution))
+        return CollinearResult(np.float64(r[0]), np.float64(r[1]), np.float64(r[2]),
+                               np.int8(r[3]))
     names = ("m1", "m2", "v1", "v2", "restitution")
-    shape, x = _pack(names, (m1, m2, v1, v2, restitution))
-    y = np.empty((3, x.shape[1]))
-    status = np.empty(x.shape[1], dtype=np.int8)
-    collinear_grid(x, y, status)
+    shape, inputs = _flat_inputs(names, args)
+    n = int(np.prod(shape, dtype=np.int64))
+    y = np.empty((3, n))
+    status = np.empty(n, dtype=np.int8)
+    driver = kc.collinear_mixed if n >= SERIAL_BELOW else kc.collinear_mixed_serial
+    driver(*inputs, y, status)
     return CollinearResult(*(_shape_out(a, shape) for a in (*y, status)))
 
 
@@ -141,12 +159,17 @@ def planar_impact(m1, izz1, v1x, v1y, w1, r1x, r1y,
     PlanarResult. Invalid cases (status 4) and cases whose contact points are separating
     (status 3) have NaN outputs.
     """
-    from crashcompat.kernels.planar import planar_grid
+    from crashcompat.kernels import planar as kp
 
     args = (m1, izz1, v1x, v1y, w1, r1x, r1y, m2, izz2, v2x, v2y, w2, r2x, r2y,
             normal_deg, restitution, friction)
-    shape, x = _pack(PLANAR_ARGS, args)
-    y = np.empty((9, x.shape[1]))
-    status = np.empty(x.shape[1], dtype=np.int8)
-    planar_grid(x, ENERGY_REL_TOL, y, status)
+    if all(type(a) in _PY_SCALARS for a in args):
+        r = kp.planar_one(*(float(a) for a in args), ENERGY_REL_TOL)
+        return PlanarResult(*(np.float64(v) for v in r[:9]), np.int8(r[9]))
+    shape, inputs = _flat_inputs(PLANAR_ARGS, args)
+    n = int(np.prod(shape, dtype=np.int64))
+    y = np.empty((9, n))
+    status = np.empty(n, dtype=np.int8)
+    driver = kp.planar_mixed if n >= SERIAL_BELOW else kp.planar_mixed_serial
+    driver(*inputs, ENERGY_REL_TOL, y, status)
     return PlanarResult(*(_shape_out(a, shape) for a in (*y, status)))
