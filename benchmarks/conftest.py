@@ -39,15 +39,15 @@ def pytest_terminal_summary(terminalreporter):
     tr = terminalreporter
     tr.section("crashcompat cases/s (median) and ratios, same run")
     for (kernel, impl, n), rate in sorted(_RESULTS.items()):
-        line = f"{kernel:10s} {impl:16s} n={n:>10,d} {rate:14,.0f} cases/s"
+        line = f"{kernel:12s} {impl:16s} n={n:>10,d} {rate:14,.0f} cases/s"
         if impl.startswith("numba"):
-            base = [r for (k, i, _), r in _RESULTS.items() if k == kernel and i == "numpy"
-                    and (k, i, n) in _RESULTS]
             np_rate = _RESULTS.get((kernel, "numpy", n))
             ref = [r for (k, i, _), r in _RESULTS.items() if k == kernel and i == "reference"]
+            peer = [r for (k, i, _), r in _RESULTS.items() if k == kernel and i == "peer-pycrash"]
             if np_rate:
                 line += f"   x{rate / np_rate:6.1f} vs numpy"
             if ref:
                 line += f"   x{rate / ref[0]:9.0f} vs reference"
-            del base
+            if peer:
+                line += f"   x{rate / peer[0]:6.1f} vs pycrash"
         tr.write_line(line)

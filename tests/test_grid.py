@@ -108,10 +108,14 @@ def test_chunk_sizes_do_not_change_results(small_run, small_table, catalog):
     other = run_grid(SMALL, catalog=catalog, chunk_cases=1000)  # not aligned to groups
     parts = list(other.chunks())
     assert len(parts) > 1
-    got = np.concatenate([t["subject_occupant_dv_kph"] for _, t in parts])
-    np.testing.assert_array_equal(got, small_table["subject_occupant_dv_kph"])
-    codes = np.concatenate([t["configuration"].codes for _, t in parts])
-    np.testing.assert_array_equal(codes, small_table["configuration"])
+    # every result column and every axis, bit for bit, whatever the chunking
+    for col in other.result_columns:
+        got = np.concatenate([t[col] for _, t in parts])
+        np.testing.assert_array_equal(got, small_table[col], err_msg=col)
+    for name, coords in other.axes.items():
+        got = np.concatenate([t[name].codes if isinstance(coords, tuple) else t[name]
+                              for _, t in parts])
+        np.testing.assert_array_equal(got, small_table[name], err_msg=name)
 
 
 def test_axis_columns_follow_c_order(small_run, small_table):

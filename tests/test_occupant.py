@@ -143,10 +143,17 @@ def test_trace_validation(fn):
 def test_trace_too_short_for_the_occupant_is_a_clear_error():
     # The issue asks for a clear ValueError on traces that are too short (no silent NaN); NaN
     # stays available on request for batch use (this test asserted NaN before).
+    # at 50 m/s^2 the free-flight gap of 0.065 m closes at t1 = sqrt(2 * 0.065 / 50) = 51 ms:
+    # a 20 ms trace ends in free flight, an 80 ms trace during the 0.235 m deceleration phase
     t = np.arange(0.0, 0.02, 1e-4)
-    with pytest.raises(ValueError, match="trace ends before the (free-flying|virtual) occupant"):
+    with pytest.raises(ValueError, match=r"trace ends before the free-flying occupant travels "
+                                         r"0\.065 m \(t1\)"):
         occ.olc(t, -50 * np.ones_like(t))
     assert math.isnan(occ.olc(t, -50 * np.ones_like(t), short="nan"))
+    t_mid = np.arange(0.0, 0.08, 1e-4)
+    with pytest.raises(ValueError, match=r"trace ends before the virtual occupant completes its "
+                                         r"travel \(t2\)"):
+        occ.olc(t_mid, -50 * np.ones_like(t_mid))
     with pytest.raises(ValueError, match="trace ends before the flail-space occupant"):
         occ.oiv_ora(t, -5 * np.ones_like(t))
     assert math.isnan(occ.oiv_ora(t, -5 * np.ones_like(t), short="nan").oiv)

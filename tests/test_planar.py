@@ -289,7 +289,27 @@ def test_parallel_driver_equals_scalar_loop():
     assert set(np.unique(status)) >= {0, 1, 3, 4}
 
 
-def test_broadcasting_constant_inputs_are_not_copied_and_shapes_follow():
+def test_scalar_and_full_shape_inputs_are_not_copied():
+    # 16 scalar inputs and one array of the full shape: the call allocates its outputs (9 float64
+    # rows and an int8 status) and nothing of the inputs' size; a packed or broadcast copy of the
+    # inputs would add 17 x 8 bytes per case
+    import tracemalloc
+
+    n = 200_000
+    speeds = np.linspace(1.0, 30.0, n)
+    planar_impact(**{**VALID, "v1x": speeds[:10_000]})  # compile outside the measurement
+    planar_impact(**{**VALID, "v1x": speeds})
+    tracemalloc.start()
+    r = planar_impact(**{**VALID, "v1x": speeds})
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    outputs = n * (9 * 8 + 1)
+    assert peak < outputs + 2 * 8 * n, (peak, outputs)
+    one = planar_impact(**{**VALID, "v1x": float(speeds[123])})
+    assert r.dv1x[123] == one.dv1x and r.status[123] == one.status
+
+
+def test_broadcasting_shapes_follow():
     speeds = np.linspace(1, 30, 7)
     r = planar_impact(**{**VALID, "v1x": speeds[:, None], "friction": np.array([0.1, 0.5, 2.0])})
     assert r.dv1x.shape == (7, 3)

@@ -273,8 +273,17 @@ def test_invariants_crash3(vc, e, a1, a2, b1, b2):
     assert r.dv1_mps == pytest.approx((1 + e) * 2300 / 3200 * vc, rel=2e-3)
     loss = 0.5 * 900 * 2300 / 3200 * vc**2 * (1 - e * e)
     assert r.energy1_j + r.energy2_j == pytest.approx(loss, rel=2e-3, abs=1e-6)
-    # the weaker face (lower threshold and slope) is the one that crushes first
-    assert r.crush1_m >= 0 and r.crush2_m >= 0
+    # CRASH3 in series: the faces share one force F, and face i carries crush only above its
+    # threshold w_i A_i, C_i = max(F - w_i A_i, 0) / (w_i B_i). At maximum crush F is the peak
+    # force, so the weaker face (lower threshold) crushes first and a face whose threshold the
+    # peak force never reaches has no crush at all.
+    f_peak = 900.0 * float(r.peak_accel1_mps2)
+    assert f_peak == pytest.approx(2300.0 * float(r.peak_accel2_mps2), rel=1e-12)
+    for crush, a, b, w in ((r.crush1_m, a1, b1, 1.4), (r.crush2_m, a2, b2, 1.7)):
+        want = max(f_peak - w * a, 0.0) / (w * b)
+        assert float(crush) == pytest.approx(want, rel=1e-6, abs=1e-9)
+        if f_peak <= w * a:
+            assert float(crush) == 0.0
 
 
 @pytest.mark.parametrize("model", [kp.MODEL_LINEAR, kp.MODEL_CRASH3])

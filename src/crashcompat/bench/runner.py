@@ -1,10 +1,13 @@
 """`crashcompat bench`: a short benchmark of the kernels on the user's machine.
 
-For each kernel it measures, in the same run, the compiled kernel (parallel, all threads) and the
-vectorised NumPy version of the same equations (:mod:`crashcompat.bench.baselines`), and reports cases/s,
-the speed-up, the thread count and the fraction of the machine's memory bandwidth the kernel's
-input and output traffic reaches (bandwidth measured by a large array copy in the same run). The
-medians of repeated runs are reported; compile time is excluded (one warm-up call).
+For each kernel it measures, in the same run, what a user calls (the public ``collinear_impact``
+and ``planar_impact`` on arrays, the pulse kernel, a grid summary) and the vectorised NumPy
+version of the same equations (:mod:`crashcompat.bench.baselines`), and reports cases/s, the
+speed-up, the thread count and the fraction of the machine's memory bandwidth the kernel's input
+and output traffic reaches (bandwidth measured by a large array copy in the same run).
+``planar-call`` and ``collide-call`` are calls per second of one case per call (Python floats),
+the library's per-call speed. The medians of repeated runs are reported; compile time is
+excluded (one warm-up call).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 __all__ = ["run_bench", "memory_bandwidth_gbs", "KERNELS", "BYTES_PER_CASE"]
 
-KERNELS = ("collinear", "planar", "pulse", "grid")
+KERNELS = ("collinear", "planar", "pulse", "grid", "planar-call", "collide-call")
 
 #: Bytes each case moves through memory: float64 inputs and outputs plus the int8 status.
 BYTES_PER_CASE = {
@@ -24,10 +27,13 @@ BYTES_PER_CASE = {
     "planar": 8 * (17 + 9) + 1,
     "pulse": 8 * (18 + 30) + 1,
     "grid": 0,  # cases are generated and reduced inside the kernel: compute-bound
+    "planar-call": 0,  # per-call overhead, not memory traffic
+    "collide-call": 0,
 }
 
 #: Default sizes of the short run (cases).
-DEFAULT_N = {"collinear": 10**6, "planar": 10**6, "pulse": 10**5, "grid": 10**7}
+DEFAULT_N = {"collinear": 10**6, "planar": 10**6, "pulse": 10**5, "grid": 10**7,
+             "planar-call": 20_000, "collide-call": 5_000}
 
 
 def _median_time(fn, repeats: int) -> float:
@@ -49,34 +55,53 @@ def memory_bandwidth_gbs(nbytes: int = 1 << 28, repeats: int = 5) -> float:
 
 
 def _collinear(n, repeats):
+    """The public collinear_impact on n-element arrays, against the NumPy version."""
     from crashcompat.bench.baselines import collinear_numpy
     from crashcompat.bench.cases import collinear_inputs
-    from crashcompat.kernels.collinear import collinear_grid
+    from crashcompat.physics.impact import collinear_impact
 
     cols = collinear_inputs(n, seed=2)
-    x = np.array(cols)
-    y = np.empty((3, n))
-    st = np.empty(n, dtype=np.int8)
-    collinear_grid(x, y, st)
-    t = _median_time(lambda: collinear_grid(x, y, st), repeats)
+    collinear_impact(*cols)  # compile / load from cache outside the timing
+    t = _median_time(lambda: collinear_impact(*cols), repeats)
     tn = _median_time(lambda: collinear_numpy(*cols), max(1, repeats // 2))
     return t, tn
 
 
 def _planar(n, repeats):
+    """The public planar_impact on n-element arrays, against the NumPy version."""
     from crashcompat.bench.baselines import planar_numpy
     from crashcompat.bench.cases import planar_inputs
-    from crashcompat.physics.impact import ENERGY_REL_TOL
-    from crashcompat.kernels.planar import planar_grid
+    from crashcompat.physics.impact import ENERGY_REL_TOL, planar_impact
 
     cols = planar_inputs(n, seed=2)
-    x = np.array(cols)
-    y = np.empty((9, n))
-    st = np.empty(n, dtype=np.int8)
-    planar_grid(x, ENERGY_REL_TOL, y, st)
-    t = _median_time(lambda: planar_grid(x, ENERGY_REL_TOL, y, st), repeats)
+    planar_impact(*cols)
+    t = _median_time(lambda: planar_impact(*cols), repeats)
     tn = _median_time(lambda: planar_numpy(*cols, rel_tol=ENERGY_REL_TOL), max(1, repeats // 2))
     return t, tn
+
+
+def _per_call(fn, calls, repeats):
+    fn()
+    return _median_time(lambda: [fn() for _ in range(calls)], repeats)
+
+
+def _planar_call(n, repeats):
+    """planar_impact on Python floats, one case per call (n calls)."""
+    from crashcompat.bench.cases import planar_inputs
+    from crashcompat.physics.impact import planar_impact
+
+    args = [float(c[0]) for c in planar_inputs(1, seed=2)]
+    return _per_call(lambda: planar_impact(*args), n, repeats), None
+
+
+def _collide_call(n, repeats):
+    """collide() of a catalog kei car and pickup, default measures (delta-v and risk)."""
+    from crashcompat.catalog.loading import default_catalog
+    from crashcompat.physics.collide import collide
+
+    cat = default_catalog()
+    kei, truck = cat["kei/honda-n-box"], cat["us-truck/ford-f-150"]
+    return _per_call(lambda: collide(kei, truck, "frontal", overlap=0.5), n, repeats), None
 
 
 def _pulse(n, repeats):
@@ -147,8 +172,9 @@ def run_bench(kernels=KERNELS, n: dict | None = None, repeats: int = 5,
         if k == "grid":
             t, tn, size = _grid(size, repeats)
         else:
-            t, tn = {"collinear": _collinear, "planar": _planar, "pulse": _pulse}[k](size,
-                                                                                     repeats)
+            t, tn = {"collinear": _collinear, "planar": _planar, "pulse": _pulse,
+                     "planar-call": _planar_call, "collide-call": _collide_call}[k](size,
+                                                                                   repeats)
         rate = size / t
         np_rate = size / tn if tn else None
         bpc = BYTES_PER_CASE[k]
