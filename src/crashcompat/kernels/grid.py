@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from crashcompat.kernels._jit import parallel, prange, scalar
+from crashcompat.kernels._jit import scalar, scalar_call, serial
 from crashcompat.kernels.case import closing_sf, impact_given_e_sf, impact_sf, record_sf
 from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_K1, GEO_K2, GEO_SEAT1X,
                                         GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y, GEO_SHP, GEO_SHS,
@@ -91,8 +91,8 @@ def _store_idx(idx, j, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10):
     idx[10, j] = a10
 
 
-@scalar
-def _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh, geo,
+@scalar_call
+def _write_case(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh, geo,
                    spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out, status, idx):
     """Compute the case with these axis indices and write it to column ``j`` of the outputs."""
     iv2 = shape[0] + ip  # partners follow the subjects in the vehicle table
@@ -130,32 +130,32 @@ def _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape
     _store_idx(idx, j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il)
 
 
-def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out,
-                status, idx):
-    # cases start .. start + m - 1 (m = out.shape[1]); out (N_CASE + 2 n_curves, m), status
-    # (m,), and the index of every case along each of the 11 kernel axes, idx (11, m) int32.
-    # When the chunk is made of whole groups (the grid code aligns it so), iterate the inner axes
-    # in nested loops: no per-case index decoding. Otherwise decode each case.
-    m = out.shape[1]
+def _grid_chunk(start, j0, j1, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
+                curves, out, status, idx):
+    # Columns j0 .. j1 - 1 of the chunk that starts at case ``start``: case start + j goes to
+    # column j of out (N_CASE + 2 n_curves, m), status (m,) and idx (11, m) int32 (its index
+    # along each of the 11 kernel axes). Serial: the caller runs disjoint column ranges on
+    # threads (the kernel releases the GIL), which compiles in half the time of a prange loop
+    # and gives the same numbers for any thread count. When the range is made of whole groups,
+    # the inner axes are iterated in nested loops (no per-case index decoding).
     inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
-    if start % inner == 0 and m % inner == 0:
-        g0 = start // inner
-        for gi in prange(m // inner):
+    if (start + j0) % inner == 0 and (j1 - j0) % inner == 0:
+        g0 = (start + j0) // inner
+        for gi in range((j1 - j0) // inner):
             isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
-            j = gi * inner
+            j = j0 + gi * inner
             for ian in range(shape[5]):
                 for iov in range(shape[6]):
                     for ipos in range(shape[7]):
                         for ie in range(shape[8]):
                             for imu in range(shape[9]):
                                 for il in range(shape[10]):
-                                    _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos,
-                                                   ie, imu, il, shape, veh, geo, spd, e_ax,
-                                                   mu_ax, load_ax, rmod, rel_tol, curves, out,
-                                                   status, idx)
+                                    _write_case(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie,
+                                                imu, il, shape, veh, geo, spd, e_ax, mu_ax,
+                                                load_ax, rmod, rel_tol, curves, out, status, idx)
                                     j += 1
     else:
-        for j in prange(m):
+        for j in range(j0, j1):
             q = start + j
             il = q % shape[10]
             q //= shape[10]
@@ -170,9 +170,8 @@ def _grid_chunk(start, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol
             ian = q % shape[5]
             q //= shape[5]
             isub, ip, ic, isa, isb = group_sf(q, shape)
-            _write_case_sf(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh,
-                           geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out, status,
-                           idx)
+            _write_case(j, isub, ip, ic, isa, isb, ian, iov, ipos, ie, imu, il, shape, veh, geo,
+                        spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves, out, status, idx)
 
 
 #: Summary statistics per group (subject, partner, configuration, speed_a, speed_b), in order.
@@ -218,99 +217,100 @@ def _summary_phase1(geoF, gbase, nq, vs, vp, m1, i1, m2, i2, e, mu, rel_tol, S):
         S[9, q] = f2y
 
 
-def _grid_summary(g0, shape, veh, geoF, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves,
-                  stats, argmax, counts, worst, risk):
-    # groups g0 .. g0 + stats.shape[0] - 1; each group is a contiguous block of `inner` cases,
-    # reduced in compiled code: nothing per case leaves the kernel. Within a group the loop over
-    # its geometry rows (angle x overlap x position) is innermost and vectorised
-    # (_summary_phase1); the reductions follow in a scalar pass. Groups are split into one
-    # block per task so the scratch array is allocated once per block, not per group.
+def _grid_summary(g0, gi0, gi1, shape, veh, geoF, spd, e_ax, mu_ax, load_ax, rmod, rel_tol,
+                  curves, stats, argmax, counts, worst, risk):
+    # Rows gi0 .. gi1 - 1 of the outputs, for the groups g0 + gi; each group is a contiguous
+    # block of `inner` cases, reduced in compiled code: nothing per case leaves the kernel.
+    # Within a group the loop over its geometry rows (angle x overlap x position) is innermost
+    # and vectorised (_summary_phase1); the reductions follow in a scalar pass. Serial: the
+    # caller runs disjoint row ranges on threads (see _grid_chunk).
     nq = shape[5] * shape[6] * shape[7]
     npar = shape[8] * shape[9] * shape[10]
     inner = nq * npar
-    ng = stats.shape[0]
     n_curves = curves.shape[0]
-    n_blocks = min(ng, 64)
-    for blk in prange(n_blocks):
-        S = np.empty((_N_SCRATCH, nq))
-        for gi in range(blk * ng // n_blocks, (blk + 1) * ng // n_blocks):
-            isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
-            gbase = geo_row_sf(isub, ip, ic, 0, 0, 0, shape)
-            iv2 = shape[0] + ip
-            m2 = veh[iv2, 0]
-            i2 = veh[iv2, 1]
-            vs = spd[ic, isa, isb, 0]
-            vp = spd[ic, isa, isb, 1]
-            s_occ = 0.0
-            m_occ = -1.0
-            a_occ = -1
-            w_dv = NAN
-            w_pocc = NAN
-            s_dv = 0.0
-            p_occ = 0.0
-            pm_occ = -1.0
-            s_ees = 0.0
-            s_share = 0.0
-            n_ok = 0
-            for k in range(N_STATUS):
-                counts[gi, k] = 0
-            for kc in range(n_curves):
-                risk[gi, kc, 0] = 0.0
-                risk[gi, kc, 1] = 0.0
-            for ie in range(shape[8]):
-                e = e_ax[ie]
-                if math.isnan(e):
+    S = np.empty((_N_SCRATCH, nq))
+    for gi in range(gi0, gi1):
+        isub, ip, ic, isa, isb = group_sf(g0 + gi, shape)
+        gbase = geo_row_sf(isub, ip, ic, 0, 0, 0, shape)
+        iv2 = shape[0] + ip
+        m2 = veh[iv2, 0]
+        i2 = veh[iv2, 1]
+        vs = spd[ic, isa, isb, 0]
+        vp = spd[ic, isa, isb, 1]
+        s_occ = 0.0
+        m_occ = -1.0
+        a_occ = -1
+        w_dv = NAN
+        w_pocc = NAN
+        s_dv = 0.0
+        p_occ = 0.0
+        pm_occ = -1.0
+        s_ees = 0.0
+        s_share = 0.0
+        n_ok = 0
+        for k in range(N_STATUS):
+            counts[gi, k] = 0
+        for kc in range(n_curves):
+            risk[gi, kc, 0] = 0.0
+            risk[gi, kc, 1] = 0.0
+        for ie in range(shape[8]):
+            e = e_ax[ie]
+            if math.isnan(e):
+                for q in range(nq):
+                    S[11, q] = restitution_sf(e, closing_sf(geoF, gbase + q, vs, vp),
+                                              rmod[0], rmod[1], rmod[2])
+            for imu in range(shape[9]):
+                for il in range(shape[10]):
+                    m1, i1 = added_load_sf(veh[isub, 0], veh[isub, 1], load_ax[il])
+                    _summary_phase1(geoF, gbase, nq, vs, vp, m1, i1, m2, i2, e,
+                                    mu_ax[imu], rel_tol, S)
+                    jp = (ie * shape[9] + imu) * shape[10] + il
                     for q in range(nq):
-                        S[11, q] = restitution_sf(e, closing_sf(geoF, gbase + q, vs, vp),
-                                                  rmod[0], rmod[1], rmod[2])
-                for imu in range(shape[9]):
-                    for il in range(shape[10]):
-                        m1, i1 = added_load_sf(veh[isub, 0], veh[isub, 1], load_ax[il])
-                        _summary_phase1(geoF, gbase, nq, vs, vp, m1, i1, m2, i2, e,
-                                        mu_ax[imu], rel_tol, S)
-                        jp = (ie * shape[9] + imu) * shape[10] + il
-                        for q in range(nq):
-                            st = int(S[5, q])
-                            counts[gi, st] += 1
-                            if RESULT_MASK[st] == 1:
-                                n_ok += 1
-                                occ = S[0, q]
-                                s_occ += occ
-                                s_dv += S[1, q]
-                                p_occ += S[2, q]
-                                pm_occ = max(pm_occ, S[2, q])
-                                s_ees += S[3, q]
-                                s_share += S[4, q]
-                                j = q * npar + jp  # the case's index within its group (C order)
-                                if occ > m_occ or (occ == m_occ and j < a_occ):
-                                    m_occ = occ
-                                    a_occ = j
-                                    w_dv = S[1, q]
-                                    w_pocc = S[2, q]
-                                for kc in range(n_curves):
-                                    risk[gi, kc, 0] += risk_sf(curves, kc, occ / MPS_TO_KPH,
-                                                               S[6, q], S[7, q])
-                                    risk[gi, kc, 1] += risk_sf(curves, kc, S[2, q] / MPS_TO_KPH,
-                                                               S[8, q], S[9, q])
-            if n_ok > 0:
-                stats[gi, 0] = s_occ / n_ok
-                stats[gi, 1] = m_occ
-                stats[gi, 2] = s_dv / n_ok
-                stats[gi, 3] = p_occ / n_ok
-                stats[gi, 4] = pm_occ
-                stats[gi, 5] = s_ees / n_ok
-                stats[gi, 6] = s_share / n_ok
-            else:
-                for k in range(N_STATS):
-                    stats[gi, k] = NAN
-            for kc in range(n_curves):
-                risk[gi, kc, 0] = risk[gi, kc, 0] / n_ok if n_ok > 0 else NAN
-                risk[gi, kc, 1] = risk[gi, kc, 1] / n_ok if n_ok > 0 else NAN
-            argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
-            worst[gi, 0] = m_occ if a_occ >= 0 else NAN
-            worst[gi, 1] = w_dv
-            worst[gi, 2] = w_pocc
+                        st = int(S[5, q])
+                        counts[gi, st] += 1
+                        if RESULT_MASK[st] == 1:
+                            n_ok += 1
+                            occ = S[0, q]
+                            s_occ += occ
+                            s_dv += S[1, q]
+                            p_occ += S[2, q]
+                            pm_occ = max(pm_occ, S[2, q])
+                            s_ees += S[3, q]
+                            s_share += S[4, q]
+                            j = q * npar + jp  # the case's index within its group (C order)
+                            if occ > m_occ or (occ == m_occ and j < a_occ):
+                                m_occ = occ
+                                a_occ = j
+                                w_dv = S[1, q]
+                                w_pocc = S[2, q]
+                            for kc in range(n_curves):
+                                risk[gi, kc, 0] += risk_sf(curves, kc, occ / MPS_TO_KPH,
+                                                           S[6, q], S[7, q])
+                                risk[gi, kc, 1] += risk_sf(curves, kc, S[2, q] / MPS_TO_KPH,
+                                                           S[8, q], S[9, q])
+        if n_ok > 0:
+            stats[gi, 0] = s_occ / n_ok
+            stats[gi, 1] = m_occ
+            stats[gi, 2] = s_dv / n_ok
+            stats[gi, 3] = p_occ / n_ok
+            stats[gi, 4] = pm_occ
+            stats[gi, 5] = s_ees / n_ok
+            stats[gi, 6] = s_share / n_ok
+        else:
+            for k in range(N_STATS):
+                stats[gi, k] = NAN
+        for kc in range(n_curves):
+            risk[gi, kc, 0] = risk[gi, kc, 0] / n_ok if n_ok > 0 else NAN
+            risk[gi, kc, 1] = risk[gi, kc, 1] / n_ok if n_ok > 0 else NAN
+        argmax[gi] = (g0 + gi) * inner + a_occ if a_occ >= 0 else -1
+        worst[gi, 0] = m_occ if a_occ >= 0 else NAN
+        worst[gi, 1] = w_dv
+        worst[gi, 2] = w_pocc
 
 
-grid_chunk = parallel(_grid_chunk)
-grid_summary = parallel(_grid_summary)
+#: ``grid_chunk(start, j0, j1, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_tol, curves,
+#: out, status, idx)``; serial, releases the GIL (run ranges on threads).
+grid_chunk = serial(_grid_chunk)
+#: ``grid_summary(g0, gi0, gi1, shape, veh, geoF, ..., curves, stats, argmax, counts, worst,
+#: risk)``; serial, releases the GIL.
+grid_summary = serial(_grid_summary)

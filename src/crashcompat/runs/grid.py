@@ -42,6 +42,7 @@ from crashcompat.errors import STATUS_NAMES, CrashCompatError, has_result
 from crashcompat.physics.collide import LIMITS
 from crashcompat.runs.spec import (DEFAULT_REFERENCES, PRESETS, GridSpec, GridSpecError,
                                    load_spec, parse_range, spec_from_dict, validated)
+from crashcompat.runs.parallel import run_ranges
 from crashcompat.runs.summary import Summary, _r
 from crashcompat.runs.tables import build_tables
 from crashcompat.severity.measures import resolve_curves
@@ -208,7 +209,8 @@ class GridRun:
         kaxis = dict(zip(self.axes, self._axis_map()))
         for start in range(0, self.n_cases, size):
             m = min(size, self.n_cases - start)
-            grid_chunk(start, *kargs, out[:, :m], status[:m], idx[:, :m])
+            run_ranges(lambda j0, j1: grid_chunk(start, j0, j1, *kargs, out, status, idx),
+                       m, self.inner)
             table: dict[str, object] = {}
             for name, coords in (self.axes.items() if axis_columns else ()):
                 ix = idx[kaxis[name], :m]
@@ -312,8 +314,8 @@ class GridRun:
         step = max(1, self.chunk_cases // max(self.inner, 1))
         for g0 in range(0, ng, step):
             g1 = min(ng, g0 + step)
-            grid_summary(g0, *kargs, stats[g0:g1], argmax[g0:g1], counts[g0:g1],
-                         worst_vals[g0:g1], risk[g0:g1])
+            run_ranges(lambda a, b: grid_summary(0, a, b, *kargs, stats, argmax, counts,
+                                                 worst_vals, risk), g1 - g0, 1, offset=g0)
             if progress is not None:
                 progress((g1 - g0) * self.inner)
         shape5 = tuple(int(x) for x in self.kernel_shape[:5])
@@ -376,7 +378,7 @@ class GridRun:
 
         out = np.empty((N_CASE + 2 * len(self.curves), 1))
         status = np.empty(1, dtype=np.int8)
-        grid_chunk(int(i), *self._kargs(), out, status, np.empty((11, 1), dtype=np.int32))
+        grid_chunk(int(i), 0, 1, *self._kargs(), out, status, np.empty((11, 1), dtype=np.int32))
         row = self._axis_values(i)
         for k, col in enumerate(CASE_COLUMNS + self._risk_columns):
             row[col] = _r(out[k, 0], 6)
