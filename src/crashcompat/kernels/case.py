@@ -43,12 +43,23 @@ def closing_sf(geo, g, vs, vp):
 
 
 @scalar
+def impact_parts_sf(m1, i1, m2, i2, vs, vp, chs, shs, chp, shp, r1x, r1y, r2x, r2y, normal, e,
+                    mu, rel_tol):
+    """The planar impact of two vehicles moving at ``vs``, ``vp`` along their headings (cos,
+    sin) = (chs, shs), (chp, shp), no initial yaw, lever arms r1, r2 and the impulse normal
+    (degrees), with restitution ``e``. Returns :func:`crashcompat.kernels.planar.planar_sf`'s
+    tuple."""
+    return planar_sf(m1, i1, vs * chs, vs * shs, 0.0, r1x, r1y, m2, i2, vp * chp, vp * shp, 0.0,
+                     r2x, r2y, normal, e, mu, rel_tol)
+
+
+@scalar
 def impact_given_e_sf(geo, g, m1, i1, m2, i2, vs, vp, e, mu, rel_tol):
     """The planar impact of geometry row ``g`` of ``geo`` (rows are cases, GEO_* columns) with
-    restitution ``e``. Returns :func:`crashcompat.kernels.planar.planar_sf`'s tuple."""
-    return planar_sf(m1, i1, vs * geo[g, GEO_CHS], vs * geo[g, GEO_SHS], 0.0, geo[g, GEO_R1X],
-                     geo[g, GEO_R1Y], m2, i2, vp * geo[g, GEO_CHP], vp * geo[g, GEO_SHP], 0.0,
-                     geo[g, GEO_R2X], geo[g, GEO_R2Y], geo[g, GEO_NORMAL], e, mu, rel_tol)
+    restitution ``e`` (:func:`impact_parts_sf`)."""
+    return impact_parts_sf(m1, i1, m2, i2, vs, vp, geo[g, GEO_CHS], geo[g, GEO_SHS],
+                           geo[g, GEO_CHP], geo[g, GEO_SHP], geo[g, GEO_R1X], geo[g, GEO_R1Y],
+                           geo[g, GEO_R2X], geo[g, GEO_R2Y], geo[g, GEO_NORMAL], e, mu, rel_tol)
 
 
 @scalar

@@ -309,8 +309,7 @@ class GridRun:
         counts = np.empty((ng, N_STATUS), dtype=np.int64)
         worst_vals = np.empty((ng, 3))
         risk = np.empty((ng, len(self.curves), 2))
-        # the summary kernel reads the geometry table in Fortran order (unit-stride, vectorised)
-        kargs = self._kargs(geo=self.tables.geo_f)
+        kargs = self._kargs()
         step = max(1, self.chunk_cases // max(self.inner, 1))
         for g0 in range(0, ng, step):
             g1 = min(ng, g0 + step)

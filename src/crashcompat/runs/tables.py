@@ -23,8 +23,7 @@ CONFIGURATION_FACES = {"frontal": (0, 0), "side": (1, 0), "rear": (2, 0),
 
 @dataclass(frozen=True)
 class Tables:
-    """``veh`` (n_vehicles, 2) mass and yaw inertia; ``geo`` (n_geometry, GEO_COLS) and its
-    Fortran-ordered copy ``geo_f`` (the summary kernel's unit-stride view); ``geo_w`` engaged
+    """``veh`` (n_vehicles, 2) mass and yaw inertia; ``geo`` (n_geometry, GEO_COLS); ``geo_w`` engaged
     width (m) and ``geo_g`` (n_geometry, 2) structure-height engagement per geometry row;
     ``face`` (n_vehicles, 3, 4) CRASH3 A, B, linear k and crush space per face; ``conf_faces``
     (n_configuration, 2); ``spd`` (n_configuration, n_speed_a, n_speed_b, 2) speeds (m/s);
@@ -32,7 +31,6 @@ class Tables:
 
     veh: np.ndarray
     geo: np.ndarray
-    geo_f: np.ndarray
     geo_w: np.ndarray
     geo_g: np.ndarray
     face: np.ndarray
@@ -99,7 +97,7 @@ def build_tables(spec, catalog, subject_ids, partner_ids, sa, sb) -> Tables:
                     vs, vp = 0.0, a
                 spd[ic, ia, ib] = (vs * KPH, vp * KPH)
     return Tables(
-        veh=veh, geo=geo, geo_f=np.asfortranarray(geo), geo_w=geo_w, geo_g=geo_g, face=face,
+        veh=veh, geo=geo, geo_w=geo_w, geo_g=geo_g, face=face,
         conf_faces=conf_faces, spd=spd,
         e=np.array([np.nan if e == "model" else float(e) for e in spec.restitution]),
         mu=np.asarray(spec.friction, dtype=np.float64),
