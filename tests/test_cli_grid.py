@@ -32,7 +32,7 @@ def test_table_summary_has_rows_worst_cases_status_and_limits():
 
 
 def test_json_summary_is_an_array_with_the_table_columns():
-    r = run([*SMALL, "--summary", "json", "-q"])
+    r = run([*SMALL, "--format", "json", "-q"])
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert isinstance(rows, list) and len(rows) == 2 * 1 * 4 * 2 * 2
@@ -45,7 +45,7 @@ def test_json_summary_is_an_array_with_the_table_columns():
 
 
 def test_csv_summary_parses_and_status_goes_to_stderr():
-    r = run([*SMALL, "--summary", "csv"])
+    r = run([*SMALL, "--format", "csv"])
     assert r.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 32 and "ratio" in rows[0]
@@ -69,7 +69,7 @@ def test_expected_errors_are_one_sentence_exit_1(args, message):
 
 
 def test_usage_errors_exit_2():
-    r = run(["--summary", "yaml"])
+    r = run(["--format", "yaml"])
     assert r.exit_code == 2
     r = run(["--threads", "0"])
     assert r.exit_code == 2
@@ -84,9 +84,11 @@ def test_bad_spec_file(tmp_path):
     assert r.exit_code == 1 and "does not exist" in r.stderr
 
 
-def test_huge_grid_needs_yes():
-    r = run(["--closing-speed", "0:200:0.001", "--angle", "-80:80:1", "--summary", "none"])
+def test_huge_grid_needs_yes(tmp_path):
+    r = run(["--closing-speed", "0:200:0.001", "--angle", "-80:80:1", "--no-summary",
+             "-o", str(tmp_path / "out.parquet")])
     assert r.exit_code == 1 and "pass --yes" in r.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_options_override_the_spec_file(tmp_path):
@@ -94,12 +96,12 @@ def test_options_override_the_spec_file(tmp_path):
     p.write_text('subjects = ["kei/honda-n-box"]\npartners = ["us-suv/toyota-rav4"]\n'
                  'closing_speed_kph = [40]\nangle_deg = [0]\noverlap = [1]\n'
                  'configurations = ["frontal"]\n')
-    rows = json.loads(run([str(p), "--closing-speed", "50", "--summary", "json", "-q"]).stdout)
+    rows = json.loads(run([str(p), "--closing-speed", "50", "--format", "json", "-q"]).stdout)
     assert {x["closing_speed_kph"] for x in rows} == {50.0}
     assert {x["partner"] for x in rows} == {"us-suv/toyota-rav4"}
 
 
-OUT = [*SMALL, "--summary", "none", "-q"]
+OUT = [*SMALL, "--no-summary", "-q"]
 
 
 @pytest.mark.parametrize("ext", ["csv", "parquet", "zarr"])
@@ -118,7 +120,7 @@ def test_output_files_have_every_case_and_metadata(tmp_path, ext):
     if ext == "csv":
         import pandas as pd
 
-        df = pd.read_csv(path, comment="#")
+        df = pd.read_csv(path)  # no options: the metadata is in the sidecar
     elif ext == "parquet":
         import pyarrow.parquet as pq
 
@@ -153,16 +155,19 @@ def test_existing_output_is_kept_unless_overwrite(tmp_path):
     assert r.exit_code == 1 and "--overwrite" in r.stderr
     assert path.read_text() == "precious\n"
     r = run([*OUT, "-o", str(path), "--overwrite"])
-    assert r.exit_code == 0 and path.read_text().startswith("# crashcompat-metadata")
+    assert r.exit_code == 0 and path.read_text().startswith("subject,partner,")
 
 
 def test_unwritable_output_and_unknown_extension(tmp_path):
     r = run([*OUT, "-o", str(tmp_path / "missing-dir" / "out.csv")])
     assert r.exit_code == 1 and "missing-dir" in r.stderr
     r = run([*OUT, "-o", str(tmp_path / "out.xlsx")])
-    assert r.exit_code == 1 and "--format" in r.stderr
-    r = run([*OUT, "-o", str(tmp_path / "out.xlsx"), "--format", "csv"])
+    assert r.exit_code == 2 and "--data-format" in r.stderr
+    r = run([*OUT, "-o", str(tmp_path / "out.xlsx"), "--data-format", "csv"])
     assert r.exit_code == 0
+    # the old spelling still works, with a note
+    r = run([*SMALL, "--no-summary", "-o", str(tmp_path / "old.xlsx"), "--format", "csv"])
+    assert r.exit_code == 0 and "--format csv for the data file is deprecated" in r.stderr
 
 
 def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
@@ -184,31 +189,44 @@ def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
-def test_kill_leaves_no_file(tmp_path, signame):
-    """kill (SIGTERM) and Ctrl-C (SIGINT) mid-run: the temporary file is removed, nothing is
-    published, exit 130 (also when the signal lands while numba compiles)."""
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+@pytest.mark.parametrize("signame, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_kill_leaves_no_file(tmp_path, signame, code, cache):
+    """kill (SIGTERM, exit 143) and Ctrl-C (SIGINT, exit 130) mid-run: the temporary file is
+    removed, nothing is published, and the process is gone within about a second, also when
+    the signal lands while numba compiles (a cold cache: the run says it is compiling)."""
+    import os
     import signal
     import subprocess
     import sys
     import time
 
     pytest.importorskip("pyarrow")
-    out = tmp_path / "big.parquet"
-    cmd = [sys.executable, "-m", "crashcompat", "grid", "-o", str(out), "--summary", "none",
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "big.parquet"
+    env = dict(os.environ)
+    if cache == "cold":
+        env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba-cache")
+    cmd = [sys.executable, "-m", "crashcompat", "grid", "-o", str(out), "--no-summary",
            "--closing-speed", "0.5:120:0.5", "--angle", "-45:45:5", "--overlap", "0.2:1:0.2"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 60
-    # wait until the temporary file exists, then kill
-    while time.time() < deadline and not any(tmp_path.iterdir()):
-        time.sleep(0.05)
-    assert any(tmp_path.iterdir()), "the run never started writing"
+    # wait until the temporary file exists, then signal
+    while time.time() < deadline and not any(out_dir.iterdir()):
+        time.sleep(0.02)
+    assert any(out_dir.iterdir()), "the run never started writing"
     assert not out.exists()
     p.send_signal(getattr(signal, signame))
+    t_signal = time.perf_counter()
     _, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
-    assert "interrupted" in err
-    assert list(tmp_path.iterdir()) == []
+    waited = time.perf_counter() - t_signal
+    assert p.returncode == code, err
+    assert waited < 1.5, (waited, err)  # 0.1 s polling + 0.5 s grace + exit
+    assert "no output file was left behind" in err
+    if cache == "cold":
+        assert "compiling the grid kernels" in err
+    assert list(out_dir.iterdir()) == []
 
 
 def test_to_xarray_matches_chunks():
@@ -234,4 +252,89 @@ def test_summary_too_large_is_an_error_not_a_memory_blowup(monkeypatch):
     monkeypatch.setattr(GridRun, "MAX_SUMMARY_GROUPS", 10)
     r = run(SMALL)
     assert r.exit_code == 1 and "the summary would have 32 rows" in r.stderr
-    assert "--summary none" in r.stderr
+    assert "--no-summary" in r.stderr
+
+
+def test_summary_too_large_is_refused_before_the_file_is_written(monkeypatch, tmp_path):
+    from crashcompat.runs.grid import GridRun
+
+    monkeypatch.setattr(GridRun, "MAX_SUMMARY_GROUPS", 10)
+    r = run([*SMALL, "-o", str(tmp_path / "out.parquet")])
+    assert r.exit_code == 1 and "the summary would have 32 rows" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_to_xarray_has_numeric_coordinates_units_and_vehicle_facts():
+    pytest.importorskip("xarray")
+    from crashcompat import load_catalog
+    from crashcompat.kernels.status import TABLE
+    from crashcompat.runs.grid import run_grid
+
+    run = run_grid({"subjects": ["kei/honda-n-box"], "partners": ["us-truck/ford-f-150"],
+                    "closing_speed_kph": [50], "configurations": ["frontal", "side"],
+                    "restitution": ["model", 0.1], "impact_position": ["driver-seat", 0.5]})
+    ds = run.to_xarray()
+    assert ds["restitution"].dtype == np.float64
+    assert np.isnan(ds["restitution"].values[0]) and ds["restitution"].values[1] == 0.1
+    assert ds["restitution_is_model"].values.tolist() == [True, False]
+    assert ds["impact_position_is_driver_seat"].values.tolist() == [True, False]
+    assert float(ds["subject_occupant_dv_kph"].sel(restitution=0.1, impact_position=0.5,
+                                                   subject="kei/honda-n-box", angle_deg=0.0,
+                                                   overlap=1.0, configuration="side").squeeze()
+                 ) > 0
+    cat = load_catalog()
+    assert ds["subject_mass_kg"].sel(subject="kei/honda-n-box") == cat["kei/honda-n-box"].mass_kg
+    assert ds["subject_class"].values.tolist() == ["kei", "us-car", "us-car"]
+    assert ds["partner_class"].values.tolist() == ["us-truck"]
+    assert ds["subject_role"].values.tolist() == ["subject", "reference", "reference"]
+    assert ds["subject_occupant_dv_kph"].attrs["units"] == "km/h"
+    assert ds["closing_speed_kph"].attrs["units"] == "km/h"
+    assert ds["status"].attrs["flag_meanings"].split() == [s.label for s in TABLE]
+
+
+def test_parquet_status_is_labelled_and_fields_carry_units(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "out.parquet"
+    assert run([*OUT, "-o", str(path)]).exit_code == 0
+    schema = pq.read_schema(path)
+    assert schema.field("status").type == pa.dictionary(pa.int8(), pa.string())
+    assert schema.field("subject_occupant_dv_kph").metadata[b"units"] == b"km/h"
+    assert schema.field("subject_pdof_deg").metadata[b"units"] == b"degree"
+    df = pq.read_table(path).to_pandas()
+    assert set(df["status"].astype(str)) <= {"ok-sticking", "ok-sliding"}
+
+
+def test_summary_is_unrounded_with_a_repr_and_a_dataframe():
+    pytest.importorskip("pandas")
+    from crashcompat.runs.grid import run_grid
+
+    spec = {"subjects": ["kei/honda-n-box"], "partners": ["us-truck/ford-f-150"],
+            "references": ["us-car/toyota-corolla"], "closing_speed_kph": [50],
+            "configurations": ["frontal"], "angle_deg": [0, 20], "overlap": [1.0, 0.5]}
+    r = run_grid(spec)
+    s = r.summary()
+    text = repr(s)
+    assert text.startswith("<Summary of grid 'kei-vs-us': 8 cases, 1 rows")
+    assert "worst: subject occupant delta-v" in text and ".to_pandas()" in text
+    row = s.rows[0]
+    # the library keeps every digit: the row is the mean of its cases, to rounding
+    t = r.to_pandas()
+    mine = t[t["subject"] == "kei/honda-n-box"]["subject_occupant_dv_kph"].mean()
+    assert row["subject_occupant_dv_kph"] == pytest.approx(mine, rel=1e-12)
+    assert row["subject_occupant_dv_kph"] != round(row["subject_occupant_dv_kph"], 3)
+    df = s.to_pandas()
+    assert list(df.columns) == list(s.columns) and len(df) == 1
+    assert df["subject_occupant_dv_kph"].iloc[0] == row["subject_occupant_dv_kph"]
+
+
+def test_table_rounds_for_display_only_and_keeps_small_risks_visible():
+    r = run([*SMALL, "--closing-speed", "10", "--configurations", "frontal", "--references",
+             "none"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(run([*SMALL, "--closing-speed", "10", "--configurations", "frontal",
+                           "--references", "none", "--format", "json", "-q"]).stdout)
+    fatal = rows[0]["subject_risk_malliaris_one_fatal"]
+    assert 0 < fatal < 1e-3  # a small risk at 10 km/h ...
+    assert f"{fatal:.4g}" in r.stdout  # ... shown with its significant digits, not as 0

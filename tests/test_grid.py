@@ -222,6 +222,27 @@ def test_parse_range(text, want):
     assert parse_range(text, "k") == pytest.approx(want)
 
 
+def test_parse_range_gives_the_values_as_typed():
+    # 12 significant digits: 0.1 * 3 is 0.3 here, so .sel(angle_deg=0.3) finds it
+    assert parse_range("0:1:0.1", "k") == [k / 10 for k in range(11)]
+    assert parse_range("-45:45:15", "k") == [-45.0, -30.0, -15.0, 0.0, 15.0, 30.0, 45.0]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", float("nan"), [1, float("inf")],
+                                  "0:nan:1", "1,nan"])
+def test_parse_range_refuses_non_finite_values(text):
+    with pytest.raises(GridSpecError, match="not a finite number"):
+        parse_range(text, "k")
+
+
+def test_parse_range_counts_before_it_builds():
+    from crashcompat.runs.spec import MAX_AXIS_VALUES, GridSizeError
+
+    with pytest.raises(GridSizeError, match="has 1,000,000,000,001 values"):
+        parse_range("0:1e9:1e-3", "k")
+    assert len(parse_range(f"1:{MAX_AXIS_VALUES}:1", "k")) == MAX_AXIS_VALUES
+
+
 @pytest.mark.parametrize("data, match", [
     ({"closing_speed_kph": "10:100:0"}, "step of '10:100:0' must be > 0"),
     ({"closing_speed_kph": "10:100:-5"}, "must be > 0"),

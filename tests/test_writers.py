@@ -1,11 +1,13 @@
-"""Streaming grid writers: round trips through the readers users would use (pandas, pyarrow,
-xarray), the atomic-rename contract (nothing at the final path unless complete) and the error
-sentences."""
+"""Streaming grid writers: round trips through the readers users would use (pandas, polars,
+pyarrow, xarray) with their defaults, units and status labels carried in each format, the
+atomic-rename contract (nothing at the final path unless complete, stale partial files of killed
+runs removed) and the error sentences."""
 
 from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -17,14 +19,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import crashcompat
-from crashcompat.errors import CrashCompatError
+from crashcompat.errors import CrashCompatError, MissingExtraError
+from crashcompat.kernels.status import TABLE as STATUS_TABLE
 from crashcompat.runs.writers import (
     FORMATS,
     Categorical,
+    column_attrs,
     format_from_path,
     hyperslabs,
+    metadata_path,
     open_writer,
     read_metadata,
+    remove_stale_partials,
     zarr_chunks,
 )
 
@@ -104,9 +110,18 @@ def need(fmt):
         pytest.importorskip("zarr")
 
 
+def outputs(name):
+    """The files one output consists of: a CSV file has its metadata sidecar beside it."""
+    csv = name.lower().endswith((".csv", ".csv.gz"))
+    return sorted([name, name + ".meta.json"] if csv else [name])
+
+
 def only_final(tmp_path, name):
     """The directory holds the final output and nothing else (no partial or aside file)."""
-    return sorted(os.listdir(tmp_path)) == [name]
+    return sorted(os.listdir(tmp_path)) == outputs(name)
+
+
+STATUS_LABELS = [s.label for s in STATUS_TABLE]
 
 
 # -- round trips ----------------------------------------------------------------------------------
@@ -120,7 +135,7 @@ def test_csv_round_trip(tmp_path, name, with_axes):
     write_grid(path, with_axes=with_axes)
     assert only_final(tmp_path, name)
 
-    frame = pd.read_csv(path, comment="#")
+    frame = pd.read_csv(path)  # pandas' defaults: no comment character, no options
     assert list(frame.columns) == [*AXES, *COLUMNS]
     for col_name, want in {**expected_axis_columns(), **expected_results()}.items():
         got = frame[col_name].to_numpy()
@@ -132,20 +147,62 @@ def test_csv_round_trip(tmp_path, name, with_axes):
     assert read_metadata(path) == EXPECTED_METADATA
 
 
+def test_csv_reads_with_polars_defaults(tmp_path):
+    pl = pytest.importorskip("polars")
+    path = tmp_path / "out.csv"
+    write_grid(path)
+    frame = pl.read_csv(path)
+    assert frame.columns == [*AXES, *COLUMNS]
+    assert frame.schema["delta_v_kph"] == pl.Float64 and frame.schema["ees_kph"] == pl.Float64
+    for col_name, want in expected_results().items():
+        np.testing.assert_array_equal(frame[col_name].to_numpy(), want, err_msg=col_name)
+    assert frame["subject"].to_list() == expected_axis_columns()["subject"].tolist()
+
+
+def test_csv_sidecar_carries_metadata_and_units(tmp_path):
+    path = tmp_path / "out.csv.gz"
+    write_grid(path)
+    sidecar = json.loads(metadata_path(path).read_text(encoding="utf-8"))
+    assert metadata_path(path).name == "out.csv.gz.meta.json"
+    assert sidecar["crashcompat"] == EXPECTED_METADATA
+    assert sidecar["columns"]["closing_speed_kph"]["units"] == "km/h"
+    assert sidecar["columns"]["restitution"]["units"] == "1"
+    assert sidecar["columns"]["status"]["flag_meanings"].split() == STATUS_LABELS
+
 def test_csv_text_layout(tmp_path):
     path = tmp_path / "out.csv"
     write_grid(path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("# crashcompat-metadata: {")
-    assert json.loads(lines[0].split(": ", 1)[1]) == EXPECTED_METADATA
-    assert lines[1] == "subject,closing_speed_kph,restitution,delta_v_kph,ees_kph,status"
+    # the header first: no comment line for readers to skip
+    assert lines[0] == "subject,closing_speed_kph,restitution,delta_v_kph,ees_kph,status"
     ees_0 = float(np.sqrt(0.5)) * 7.123456789012345
-    assert lines[2] == f"kei/daihatsu-mira,30.0,0.0,{1 / 3!r},{ees_0!r},0"
-    assert lines[4].split(",")[3] == "nan"  # case 2
-    assert lines[7].split(",")[4] == "inf"  # case 5
-    assert lines[10].startswith('"truck,ford-f150",30.0,0.0,')
-    assert lines[18].startswith('"suv ""x"" #2",30.0,0.0,')
-    assert len(lines) == 2 + N
+    assert lines[1] == f"kei/daihatsu-mira,30.0,0.0,{1 / 3!r},{ees_0!r},0"
+    assert lines[3].split(",")[3] == "NaN"  # case 2
+    assert lines[6].split(",")[4] == "inf"  # case 5
+    assert lines[18].split(",")[4] == "-inf"  # case 17
+    assert lines[9].startswith('"truck,ford-f150",30.0,0.0,')
+    assert lines[17].startswith('"suv ""x"" #2",30.0,0.0,')
+    assert len(lines) == 1 + N
+
+
+def test_csv_written_before_the_sidecar_still_reads(tmp_path):
+    """Files from crashcompat 0.1 carry the metadata on a first comment line."""
+    path = tmp_path / "old.csv"
+    path.write_text("# crashcompat-metadata: " + json.dumps(EXPECTED_METADATA) + "\nx\n1\n")
+    assert read_metadata(path) == EXPECTED_METADATA
+    (tmp_path / "bare.csv").write_text("x\n1\n")
+    with pytest.raises(CrashCompatError, match="bare.csv carries no crashcompat metadata: its "
+                                               "sidecar bare.csv.meta.json is missing"):
+        read_metadata(tmp_path / "bare.csv")
+
+
+def test_csv_to_stdout(capsys):
+    write_grid("-")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "subject,closing_speed_kph,restitution,delta_v_kph,ees_kph,status"
+    assert len(out) == 1 + N
+    with pytest.raises(CrashCompatError, match="Parquet cannot be written to stdout"):
+        open_writer("-", "parquet", axes=AXES, columns=COLUMNS, metadata=METADATA)
 
 
 def test_parquet_round_trip(tmp_path):
@@ -159,10 +216,20 @@ def test_parquet_round_trip(tmp_path):
     assert table.schema.names == [*AXES, *COLUMNS]
     assert table.schema.field("subject").type == pa.dictionary(pa.int32(), pa.string())
     assert table.schema.field("closing_speed_kph").type == pa.float64()
-    assert table.schema.field("status").type == pa.int8()
+    # status: int8 codes labelled by the status table, code k -> label k
+    assert table.schema.field("status").type == pa.dictionary(pa.int8(), pa.string())
+    status = table.column("status").combine_chunks()
+    assert status.dictionary.to_pylist() == STATUS_LABELS
+    np.testing.assert_array_equal(status.indices.to_numpy(), expected_results()["status"])
+    assert pq.read_table(path).to_pandas()["status"].astype(str).tolist() == [
+        STATUS_LABELS[k] for k in expected_results()["status"]]
+    # units per field
+    meta = table.schema.field("closing_speed_kph").metadata
+    assert meta[b"units"] == b"km/h" and meta[b"long_name"] == b"closing speed"
+    assert table.schema.field("delta_v_kph").metadata[b"units"] == b"km/h"
     assert table.column("subject").to_pylist() == expected_axis_columns()["subject"].tolist()
     for col_name, want in {**expected_axis_columns(), **expected_results()}.items():
-        if col_name == "subject":
+        if col_name in ("subject", "status"):
             continue
         got = table.column(col_name).to_numpy()
         assert got.dtype == want.dtype, col_name
@@ -194,6 +261,12 @@ def test_zarr_round_trip(tmp_path):
         np.testing.assert_array_equal(var.values, want.reshape(SHAPE), err_msg=col_name)
     assert ds.attrs["crashcompat"] == EXPECTED_METADATA
     assert read_metadata(path) == EXPECTED_METADATA
+    # CF attributes: units and long names, status flags
+    assert ds["closing_speed_kph"].attrs["units"] == "km/h"
+    assert ds["delta_v_kph"].attrs["units"] == "km/h"
+    assert ds["restitution"].attrs["units"] == "1"
+    assert list(ds["status"].attrs["flag_values"]) == list(range(len(STATUS_LABELS)))
+    assert ds["status"].attrs["flag_meanings"].split() == STATUS_LABELS
     # Labelled access works on the string coordinate.
     sel = ds["delta_v_kph"].sel(subject="truck,ford-f150", closing_speed_kph=64.4, restitution=0.1)
     assert float(sel) == expected_results()["delta_v_kph"][1 * 8 + 2 * 2 + 1]
@@ -265,7 +338,7 @@ def test_caller_may_reuse_its_arrays_after_write(tmp_path, fmt):
 
         got = zarr.open_group(path, mode="r")["delta_v_kph"][...].ravel()
     else:
-        got = np.array([float(line.split(",")[-3]) for line in path.read_text().splitlines()[2:]])
+        got = np.array([float(line.split(",")[-3]) for line in path.read_text().splitlines()[1:]])
     np.testing.assert_array_equal(got, expected_results()["delta_v_kph"])
 
 
@@ -280,7 +353,7 @@ def test_existing_output_is_kept_without_overwrite(tmp_path, fmt):
     with pytest.raises(CrashCompatError, match=r"out\.\w+ exists; pass --overwrite to replace it"):
         write_grid(path)
     assert path.read_text() == "precious"
-    assert only_final(tmp_path, path.name)
+    assert os.listdir(tmp_path) == [path.name]  # nothing written beside it either
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -310,7 +383,8 @@ def test_exception_inside_with_leaves_nothing(tmp_path, fmt):
     with pytest.raises(KeyboardInterrupt):
         with open_writer(path, None, axes=AXES, columns=COLUMNS, metadata=METADATA) as writer:
             writer.write(0, chunk_table(0, 10))
-            assert os.listdir(tmp_path) == [f".{path.name}.partial-{os.getpid()}"]
+            assert sorted(os.listdir(tmp_path)) == sorted(
+                f".{name}.partial-{os.getpid()}" for name in outputs(path.name))
             raise KeyboardInterrupt  # Ctrl-C mid-run
     assert os.listdir(tmp_path) == []
     writer.abort()  # idempotent
@@ -343,8 +417,8 @@ def test_abandoned_writer_removes_its_partial_file(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_killed_process_leaves_only_a_hidden_partial_file(tmp_path):
+def _kill_a_writer(tmp_path) -> int:
+    """Start a CSV writer in a child process, SIGKILL it mid-run; return its pid."""
     script = (
         "import sys, time, numpy as np\n"
         "from crashcompat.runs.writers import open_writer\n"
@@ -362,7 +436,35 @@ def test_killed_process_leaves_only_a_hidden_partial_file(tmp_path):
         proc.kill()
         proc.wait()
         proc.stdout.close()
-    assert os.listdir(tmp_path) == [f".out.csv.partial-{proc.pid}"]
+    return proc.pid
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_killed_process_leaves_only_a_hidden_partial_file(tmp_path):
+    pid = _kill_a_writer(tmp_path)
+    left = sorted(os.listdir(tmp_path))
+    assert left == [f".out.csv.meta.json.partial-{pid}", f".out.csv.partial-{pid}"]
+
+
+@pytest.mark.skipif(os.name != "posix" or not hasattr(signal, "SIGKILL"),
+                    reason="needs SIGKILL and the POSIX process table")
+def test_a_later_writer_removes_stale_partial_files_and_says_so(tmp_path, caplog):
+    pid = _kill_a_writer(tmp_path)
+    (tmp_path / f".other.zarr.partial-{pid}").mkdir()  # a killed Zarr run elsewhere in the dir
+    (tmp_path / f".other.zarr.partial-{pid}" / "zarr.json").write_text("{}")
+    live = tmp_path / f".busy.parquet.partial-{os.getppid()}"  # a running process's file
+    live.write_text("x")
+    unrelated = tmp_path / ".notes.txt.partial-1"
+    unrelated.write_text("x")
+    with caplog.at_level(logging.WARNING, logger="crashcompat"):
+        write_grid(tmp_path / "new.csv")
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [live.name, unrelated.name, *outputs("new.csv")])
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("crashcompat")]
+    assert len(said) == 3, said
+    assert all("partial output" in m and f"process {pid}, which is no longer running" in m
+               for m in said)
+    assert remove_stale_partials(tmp_path) == []  # nothing left to remove
 
 
 class _FullDisk:
@@ -439,8 +541,9 @@ def test_missing_library_is_a_sentence(tmp_path, monkeypatch, module, fmt, sente
         if name == module or name.startswith(module + "."):
             monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, module, None)
-    with pytest.raises(CrashCompatError) as info:
+    with pytest.raises(ImportError) as info:  # an ImportError and a CrashCompatError
         open_writer(tmp_path / SUFFIX[fmt], None, axes=AXES, columns=COLUMNS, metadata=METADATA)
+    assert isinstance(info.value, MissingExtraError) and isinstance(info.value, CrashCompatError)
     assert str(info.value) == sentence
     assert os.listdir(tmp_path) == []
 
@@ -495,20 +598,46 @@ def test_unknown_extension_names_the_format_option():
         format_from_path("results.xlsx")
     assert str(info.value) == (
         "cannot tell the output format from the extension '.xlsx' of results.xlsx; name the file "
-        "with one of .csv.gz, .csv, .parquet, .pq, .zarr, or pass --format csv|parquet|zarr."
+        "with one of .csv.gz, .csv, .parquet, .pq, .zarr, or give the format "
+        "(--data-format csv|parquet|zarr)."
     )
-    with pytest.raises(CrashCompatError, match="results, which has no extension.*--format"):
+    with pytest.raises(CrashCompatError, match="results, which has no extension.*--data-format"):
         format_from_path("results")
 
 
-def test_format_option_overrides_the_extension(tmp_path):
+def test_format_names_what_the_extension_cannot(tmp_path):
     assert format_from_path("results.xlsx", "parquet") == "parquet"
-    assert format_from_path("results.csv", "ZARR") == "zarr"
+    assert format_from_path("results.csv", "CSV") == "csv"
+    assert format_from_path("-") == "csv"
     with pytest.raises(CrashCompatError, match="unknown output format 'hdf5'; choose one of csv"):
         format_from_path("results.h5", "hdf5")
     path = tmp_path / "results.txt"
     write_grid(path, fmt="csv")
-    assert path.read_text().startswith("# crashcompat-metadata: ")
+    assert path.read_text().startswith("subject,closing_speed_kph,")
+    assert read_metadata(path, "csv") == EXPECTED_METADATA
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("results.csv", "parquet"), ("r.parquet", "zarr"),
+                                           ("r.zarr", "csv"), ("r.csv.gz", "zarr")])
+def test_format_contradicting_the_extension_is_an_error(tmp_path, name, fmt):
+    with pytest.raises(CrashCompatError, match=f"names a .* file but the format asked for is "
+                                               f"{fmt}; name the file with a .{fmt} extension"):
+        open_writer(tmp_path / name, fmt, axes=AXES, columns=COLUMNS, metadata=METADATA)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("name", "units"), [
+    ("subject_occupant_dv_kph", "km/h"), ("subject_pdof_deg", "degree"), ("energy_loss_j", "J"),
+    ("subject_yaw_rate_change_rad_s", "rad/s"), ("subject_olc_g", "9.80665 m s-2"),
+    ("subject_max_crush_m", "m"), ("pulse_duration_s", "s"), ("subject_oiv_x_mps", "m/s"),
+    ("load_kg", "kg"), ("overlap", "1"), ("friction", "1"), ("restitution_used", "1"),
+    ("subject_crush_ratio", "1"), ("subject_risk_malliaris_one_mais3", "1"),
+])
+def test_units_come_from_the_name_suffix(name, units):
+    attrs = column_attrs(name)
+    assert attrs["units"] == units and attrs["long_name"]
+    assert "units" not in column_attrs("subject")
+    assert column_attrs("pulse_status")["flag_meanings"].split() == STATUS_LABELS
 
 
 # -- flat range -> N-d boxes ----------------------------------------------------------------------

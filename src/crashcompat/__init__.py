@@ -1,17 +1,20 @@
 """crashcompat: crash-compatibility estimates for kei cars against US trucks and SUVs.
 
-Public API (SI units throughout; see README and PHYSICS.md):
+Public API (SI units throughout; see the README and docs/model.md):
 
 - :func:`collinear_impact`, :func:`planar_impact`: array kernels' front ends.
 - :class:`Vehicle`, :func:`collide`: scenario layer from vehicle geometry.
 - :func:`load_catalog`: the bundled, cited vehicle catalog merged with user folders.
 
 numba is imported only when a kernel is first used, so ``import crashcompat`` stays light.
+Messages go through the ``crashcompat`` logger (silent unless the application configures
+logging; the CLI sends them to stderr).
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 
 from crashcompat._version import __version__
 from crashcompat.errors import CrashCompatError, GeometryError, Status
@@ -35,6 +38,8 @@ _LAZY = {
     "CURVES": "crashcompat.severity.risk",
     "Catalog": "crashcompat.catalog.loading",
 }
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = ["__version__", "CrashCompatError", "GeometryError", "Status", "Vehicle", *_LAZY]
 

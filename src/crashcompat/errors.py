@@ -7,6 +7,8 @@ derived from that table.
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 
 from crashcompat.kernels import status as _status
@@ -14,6 +16,8 @@ from crashcompat.kernels import status as _status
 __all__ = [
     "CrashCompatError",
     "GeometryError",
+    "MissingExtraError",
+    "require_extra",
     "Status",
     "STATUS_NAMES",
     "STATUS_SENTENCES",
@@ -29,6 +33,23 @@ class CrashCompatError(Exception):
 
 class GeometryError(CrashCompatError, ValueError):
     """The requested impact geometry cannot happen (for example, zero overlap)."""
+
+
+class MissingExtraError(CrashCompatError, ImportError):
+    """An optional dependency is not installed. The message names the ``pip install`` command
+    (``pip install 'crashcompat[parquet]'``); it is an ``ImportError`` too, so code that guards an
+    optional import with ``except ImportError`` keeps working."""
+
+
+def require_extra(module: str, what: str, extra: str):
+    """Import ``module`` for ``what`` (``"writing Parquet"``) or raise :class:`MissingExtraError`
+    naming the extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        raise MissingExtraError(f"{what} needs {top}: pip install 'crashcompat[{extra}]'",
+                                name=top) from None
 
 
 class Status:

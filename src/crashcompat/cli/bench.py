@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import logging
+import sys
 
 import click
+
+from crashcompat.cli.options import LOGGER, deprecated, format_option, verbosity_options
+
+_log = logging.getLogger(LOGGER + ".cli")
+
+_CSV_COLUMNS = ("kernel", "n", "cases_per_s", "numpy_cases_per_s", "speedup_vs_numpy", "threads",
+                "memory_bandwidth_gbs", "bandwidth_fraction")
 
 
 @click.command("bench")
@@ -16,8 +26,10 @@ import click
 @click.option("--repeats", type=click.IntRange(1), default=5, show_default=True,
               help="Timed repetitions; the median is reported.")
 @click.option("--threads", type=click.IntRange(1), default=None, help="Limit the threads.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
-def bench(kernels, cases, repeats, threads, as_json):
+@format_option(what="Output on stdout (json: one array of row objects)")
+@click.option("--json", "as_json", is_flag=True, hidden=True)
+@verbosity_options
+def bench(kernels, cases, repeats, threads, fmt, as_json):
     """Measure the kernels' cases/s against the NumPy baseline, in the same run.
 
     Also prints the thread count and the fraction of this machine's memory bandwidth (measured
@@ -25,13 +37,23 @@ def bench(kernels, cases, repeats, threads, as_json):
     """
     from crashcompat.bench.runner import KERNELS, run_bench
 
+    fmt = fmt.lower()
+    if as_json:
+        deprecated("--json", "--format json")
+        fmt = "json"
     chosen = kernels or KERNELS
     sizes = {k: cases for k in chosen} if cases else None
-    if not as_json:
-        click.echo("measuring (compile time excluded; medians of repeated runs)...", err=True)
+    _log.info("measuring (compile time excluded; medians of repeated runs)...")
     rows = run_bench(chosen, n=sizes, repeats=repeats, threads=threads)
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(rows, indent=1))
+        return
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=[c for c in _CSV_COLUMNS if c in rows[0]]
+                           + [c for c in rows[0] if c not in _CSV_COLUMNS],
+                           lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
         return
     click.echo(f"threads: {rows[0]['threads']}, memory copy bandwidth: "
                f"{rows[0]['memory_bandwidth_gbs']:.1f} GB/s (read + write)")

@@ -1,25 +1,55 @@
 """``crashcompat grid``: sweep vehicle pairs x impact conditions; a thin layer over run_grid.
 
-Data (the summary) goes to stdout; progress, notes and timings to stderr. With ``--summary json``
-or ``csv``, stdout holds only the comparison rows (a JSON array of row objects, or CSV with the
-same keys); the worst cases and status counts then go to stderr unless ``-q``.
+Data goes to stdout: the summary (``--format table|csv|json``), or with ``-o -`` the cases as CSV.
+Progress, notes and timings go to stderr through the ``crashcompat`` logger (``-v`` more, ``-q``
+errors only). With ``--format json`` or ``csv`` stdout holds only the comparison rows (a JSON
+array of row objects, or CSV with the same keys); the status counts then go to stderr.
+
+The run is prepared and computed in a worker thread while the main thread waits on it with a
+short timeout, so Ctrl-C (exit 130) and SIGTERM (exit 143) are honoured within a fraction of a
+second even while numba compiles: the worker stops at its next chunk and removes its partial
+output, or, if it is still compiling, the main thread removes the partial output and exits.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import signal
 import sys
+import threading
 import time
+from pathlib import Path
 
 import click
 
+from crashcompat.cli.options import (DATA_FORMATS, LOGGER, STDOUT_FORMATS, deprecated,
+                                     format_option, verbosity, verbosity_options)
 from crashcompat.cli.vehicles import _load, vehicles_dir_option
 
 #: Grids above this many cases need --yes.
 CONFIRM_CASES = 10**9
+#: After a signal, how long the worker gets to stop at a chunk boundary and clean up itself.
+STOP_GRACE_S = 0.5
+#: Compile time of each grid kernel from a cold numba cache, seconds: measured on 2 shared
+#: cores (12.8 s chunk, 7.1 s summary, 11.3 s pulse, numba 0.68), rounded up.
+COMPILE_ESTIMATE_S = {"chunk": 15, "summary": 10, "pulse": 15}
+
+_log = logging.getLogger(LOGGER + ".cli")
+
+#: grid-spec key -> the option that sets it, for messages about options
+OPTION_FOR_KEY = {
+    "preset": "--preset", "subjects": "--subjects", "partners": "--partners",
+    "references": "--references", "configurations": "--configurations",
+    "closing_speed_kph": "--closing-speed", "split": "--split",
+    "subject_speed_kph": "--subject-speed", "partner_speed_kph": "--partner-speed",
+    "angle_deg": "--angle", "overlap": "--overlap", "impact_position": "--impact-position",
+    "restitution": "--restitution", "friction": "--friction", "load_kg": "--load",
+    "struck_side": "--struck-side", "measures": "--measures", "risk_curves": "--risk-curve",
+    "pulse_model": "--pulse-model",
+}
 
 
 def _opt(name, *decls, **kw):
@@ -28,14 +58,17 @@ def _opt(name, *decls, **kw):
 
 @click.command("grid")
 @click.argument("spec_file", required=False, metavar="[SPEC]",
-                type=click.Path(dir_okay=False, path_type=str))
-@click.option("-o", "--output", metavar="FILE", help="Write every case to FILE (.csv, .parquet, "
-              ".zarr; or --format).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "zarr"]),
-              help="Output format (default: from the extension of FILE).")
+                type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option("-o", "--output", metavar="FILE", help="Write every case to FILE; the format "
+              "from its extension (.csv, .csv.gz, .parquet, .zarr) or --data-format. '-' writes "
+              "CSV to stdout (then no summary).")
+@click.option("--data-format", "data_fmt", type=click.Choice(DATA_FORMATS, case_sensitive=False),
+              help="Format of FILE where its extension does not tell; must agree with it.")
+@format_option(what="Summary on stdout", hidden_choices=("parquet", "zarr"))
+@click.option("--no-summary", is_flag=True, help="No summary (needs -o FILE).")
+@click.option("--summary", "old_summary", hidden=True,
+              type=click.Choice(["table", "csv", "json", "none"]))
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--summary", "summary_fmt", type=click.Choice(["table", "csv", "json", "none"]),
-              default="table", show_default=True, help="Summary on stdout.")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True,
               help="Number of worst cases in the summary.")
 @_opt("--preset", type=click.Choice(["kei-vs-us"]),
@@ -55,9 +88,12 @@ def _opt(name, *decls, **kw):
 @_opt("--overlap", metavar="FRAC", help="Overlap fractions of the subject's width (frontal, rear).")
 @_opt("--impact-position", metavar="M", help="Side impact positions: driver-seat or metres ahead "
       "of the struck vehicle's CG.")
-@_opt("--restitution", metavar="E", help="Restitution values or 'model' (PHYSICS.md 3).")
-@_opt("--friction", metavar="MU", help="Inter-vehicle friction values.")
-@_opt("--load", metavar="KG", help="Mass added to the subject, kg.")
+@_opt("--restitution", metavar="E", help="Restitution values, ranges or 'model' (the "
+      "speed-dependent model, docs/model.md), e.g. model,0.05:0.65:0.05.")
+@_opt("--friction", metavar="MU", help="Inter-vehicle friction values (plausible 0-1.5).")
+@_opt("--load", metavar="KG", help="Mass added to the subject, kg (plausible 0-1500).")
+@click.option("--allow-implausible", is_flag=True, default=None,
+              help="Run values outside the plausible ranges (docs/cli.md).")
 @_opt("--struck-side", type=click.Choice(["driver", "passenger", "left", "right"]),
       help="Struck side in side impacts (default driver).")
 @_opt("--measures", metavar="LIST", help="Measure families: dv (always), risk, pulse "
@@ -72,27 +108,22 @@ def _opt(name, *decls, **kw):
 @click.option("--chunk-size", type=click.IntRange(1000), default=None,
               help="Cases per compiled chunk (memory bound).")
 @click.option("--silent", is_flag=True, help="No progress bar.")
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (timings, metadata).")
-@click.option("-q", "--quiet", is_flag=True, help="Only data on stdout; errors on stderr.")
+@verbosity_options
 @click.option("--yes", is_flag=True, help=f"Run grids above {CONFIRM_CASES:,} cases.")
-def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, partners,
-         references, configurations, closing_speed, split, subject_speed, partner_speed, angle,
-         overlap, impact_position, restitution, friction, load, struck_side, measures,
-         risk_curves, pulse_model, vehicles_dirs, threads, chunk_size, silent, verbose, quiet,
-         yes):
+@click.pass_context
+def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwrite, top, preset,
+         subjects, partners, references, configurations, closing_speed, split, subject_speed,
+         partner_speed, angle, overlap, impact_position, restitution, friction, load,
+         allow_implausible, struck_side, measures, risk_curves, pulse_model, vehicles_dirs,
+         threads, chunk_size, silent, yes):
     """Sweep vehicle pairs x impact conditions and summarise occupant delta-v.
 
     Without SPEC and options this runs the kei-vs-us preset: every kei car against every US truck
     and SUV, with the reference US cars in the same crashes, all configurations, 10-120 km/h.
-    Options override the SPEC file, which overrides the preset.
+    Options override the SPEC file ('-' reads it from stdin), which overrides the preset. The
+    grid's axes, outputs and formats are described in docs/cli.md.
     """
-    from crashcompat.errors import CrashCompatError
-    from crashcompat.runs.grid import DEFAULT_CHUNK, GridRun, load_spec, spec_from_dict
-
-    def note(msg, level=0):
-        if not quiet and verbose >= level:
-            click.echo(msg, err=True)
-
+    summary_fmt, data_fmt = _formats(ctx, output, data_fmt, fmt, no_summary, old_summary)
     overrides = {
         "preset": preset, "subjects": subjects, "partners": partners,
         "references": (() if references and references.strip().lower() == "none"
@@ -101,67 +132,259 @@ def grid(spec_file, output, fmt, overwrite, summary_fmt, top, preset, subjects, 
         "subject_speed_kph": subject_speed, "partner_speed_kph": partner_speed,
         "angle_deg": angle, "overlap": overlap, "impact_position": impact_position,
         "restitution": restitution, "friction": friction, "load_kg": load,
+        "allow_implausible": allow_implausible,
         "struck_side": struck_side, "measures": measures, "risk_curves": risk_curves,
         "pulse_model": pulse_model,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    t0 = time.perf_counter()
-    try:
-        base = load_spec(spec_file) if spec_file else None
-        spec = spec_from_dict(overrides, source="options", base=base)
-        cat = _load(vehicles_dirs)
-        run = GridRun(spec, catalog=cat, chunk_cases=chunk_size or DEFAULT_CHUNK)
-    except CrashCompatError as exc:
-        raise click.ClickException(str(exc)) from None
-    if threads:
-        from crashcompat.kernels._jit import set_threads
-
-        set_threads(min(threads, os.cpu_count() or threads))
-    if run.n_cases > CONFIRM_CASES and not yes:
-        raise click.ClickException(
-            f"this grid has {run.n_cases:,} cases (over {CONFIRM_CASES:,}); pass --yes to run it")
-    note(f"grid: {run.n_cases:,} cases, axes "
-         + " x ".join(f"{k}({n})" for k, n in zip(run.axes, run.shape)), 1)
-
-    show_bar = not silent and not quiet and sys.stderr.isatty()
-    jobs = int(output is not None) + int(summary_fmt != "none")
-    bar = _checked(_progress(run.n_cases * max(jobs, 1), show_bar))
-    _TERMINATED.clear()
-    previous = _install_sigterm()
-    try:
-        if output is not None:
-            try:
-                path = run.write(output, fmt, overwrite=overwrite, progress=bar.update)
-            except CrashCompatError as exc:
-                raise click.ClickException(str(exc)) from None
-            note(f"wrote {run.n_cases:,} cases to {path}", 0)
+    spec_text = sys.stdin.read() if spec_file == "-" else None
+    quiet = verbosity(ctx) < 0
+    job = _Job(spec_file=spec_file, spec_text=spec_text, overrides=overrides,
+               vehicles_dirs=vehicles_dirs, chunk_size=chunk_size, threads=threads, yes=yes,
+               output=output, data_fmt=data_fmt, overwrite=overwrite, summary_fmt=summary_fmt,
+               top=top, show_bar=not silent and not quiet and sys.stderr.isatty())
+    run, summary = _run_job(job)
+    if summary is not None:
         try:
-            summary = (run.summary(progress=bar.update, top=top) if summary_fmt != "none"
-                       else None)
+            with _printing_signals():
+                _print_summary(run, summary, summary_fmt, quiet)
+        except BrokenPipeError:  # `crashcompat grid | head`: the reader has gone
+            _silence_stdout()
+            sys.exit(128 + 13)
+    elif output == "-" and not quiet:
+        _log.info("%s", _status_line_from_counts(run))
+
+
+def _formats(ctx, output, data_fmt, fmt, no_summary, old_summary):
+    """(summary format or None, data format or None) from the options, old spellings included;
+    contradictions are usage errors (exit 2)."""
+    from crashcompat.errors import CrashCompatError
+    from crashcompat.runs.writers import format_from_path
+
+    fmt_given = ctx.get_parameter_source("fmt") not in (
+        click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP, None)
+    fmt = fmt.lower()
+    if fmt in ("parquet", "zarr") or (fmt == "csv" and fmt_given and output not in (None, "-")
+                                      and data_fmt is None and _unknown_extension(output)):
+        # the old meaning of --format: the data file's format
+        deprecated(f"--format {fmt} for the data file", f"--data-format {fmt}")
+        if data_fmt is not None and data_fmt.lower() != fmt:
+            raise click.UsageError(f"--format {fmt} and --data-format {data_fmt} disagree")
+        data_fmt, fmt, fmt_given = fmt, "table", False
+    summary_fmt = fmt
+    if old_summary is not None:
+        deprecated(f"--summary {old_summary}",
+                   "--no-summary" if old_summary == "none" else f"--format {old_summary}")
+        if old_summary == "none":
+            no_summary = True
+        else:
+            if fmt_given and fmt != old_summary:
+                raise click.UsageError(f"--summary {old_summary} and --format {fmt} disagree")
+            summary_fmt = old_summary
+    if output == "-":
+        if fmt_given or (old_summary not in (None, "none")):
+            raise click.UsageError("-o - writes the cases to stdout, so there is no room for a "
+                                   "summary there; drop --format, or write the cases to a file")
+        no_summary = True
+    if no_summary and output is None:
+        raise click.UsageError("--no-summary without -o FILE computes nothing; give -o FILE to "
+                               "write the cases, or drop --no-summary")
+    if output is not None:
+        try:
+            data_fmt = format_from_path(output, data_fmt)
         except CrashCompatError as exc:
-            raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        bar.close()
+            raise click.UsageError(str(exc)) from None
+        if output == "-" and data_fmt != "csv":
+            raise click.UsageError(f"-o - writes CSV to stdout; {data_fmt} needs a file name")
+    return (None if no_summary else summary_fmt), data_fmt
+
+
+def _unknown_extension(output) -> bool:
+    from crashcompat.errors import CrashCompatError
+    from crashcompat.runs.writers import format_from_path
+
+    try:
+        format_from_path(output)
+    except CrashCompatError:
+        return True
+    return False
+
+
+# -- the job, in a worker thread -----------------------------------------------------------------
+
+class _Job:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+        self.result = None
+        self.error = None
+        self.stage = "preparing"
+
+
+def _run_job(job):
+    """Run ``job`` in a worker thread; honour SIGINT/SIGTERM within ~0.1 s plus the grace."""
+    _STOP.clear()
+    previous = _install_flag_handlers()
+    worker = threading.Thread(target=_work, args=(job,), name="crashcompat-grid", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            if _STOP:
+                _stop(job, worker)
+    finally:
+        _restore_handlers(previous)
+    err = job.error
+    if err is None:
+        return job.result
+    from crashcompat.errors import CrashCompatError
+
+    if isinstance(err, KeyboardInterrupt):
         click.echo("crashcompat grid: interrupted; no output file was left behind", err=True)
         sys.exit(130)
+    if isinstance(err, CrashCompatError):
+        if isinstance(err.__cause__, BrokenPipeError):  # e.g. `-o - | head`
+            _silence_stdout()
+            sys.exit(128 + 13)  # as a process killed by SIGPIPE
+        raise click.ClickException(_option_names(str(err))) from None
+    raise err
+
+
+def _stop(job, worker):
+    """A signal arrived: let the worker stop at a chunk boundary, or stop the process."""
+    signum = _STOP[0]
+    code = 128 + int(signum)  # 130 SIGINT, 143 SIGTERM
+    worker.join(STOP_GRACE_S)
+    name = signal.Signals(signum).name
+    if not worker.is_alive():
+        published = job.error is None and job.output not in (None, "-")
+        what = (f"{job.output} was complete and is kept" if published
+                else "no output file was left behind")
+        click.echo(f"crashcompat grid: {name}; {what}", err=True)
+        sys.exit(code)
+    # still busy (compiling, or inside one long kernel call): clean up here and leave
+    if job.output not in (None, "-"):
+        _remove_partials(Path(job.output))
+    click.echo(f"crashcompat grid: {name} while {job.stage}; no output file was left behind",
+               err=True)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+def _remove_partials(path: Path) -> None:
+    from crashcompat.runs.writers import _remove_quietly, metadata_path
+
+    names = [path, metadata_path(path)]
+    for attempt in range(2):  # twice: the worker may have been creating one
+        for p in names:
+            _remove_quietly(p.with_name(f".{p.name}.partial-{os.getpid()}"))
+        if attempt == 0:
+            time.sleep(0.05)
+
+
+def _work(job):
+    try:
+        job.result = _compute(job)
+    except BaseException as exc:  # handed to the main thread
+        job.error = exc
+
+
+def _compute(job):
+    from crashcompat.runs.grid import DEFAULT_CHUNK, GridRun, load_spec, spec_from_dict
+    from crashcompat.runs.spec import spec_from_toml
+
+    t0 = time.perf_counter()
+    if job.spec_text is not None:
+        base = spec_from_toml(job.spec_text, "<stdin>")
+    else:
+        base = load_spec(job.spec_file) if job.spec_file else None
+    spec = spec_from_dict(job.overrides, source="options", base=base)
+    cat = _load(job.vehicles_dirs)  # a problem here is a ClickException, handed on as it is
+    run = GridRun(spec, catalog=cat, chunk_cases=job.chunk_size or DEFAULT_CHUNK,
+                  max_cases=None if job.yes else CONFIRM_CASES,
+                  cases_hint="pass --yes to run it")
+    if job.summary_fmt is not None and run.n_groups > run.MAX_SUMMARY_GROUPS:
+        run.summary()  # raises the summary's size sentence before anything is computed
+    if job.threads:
+        from crashcompat.kernels._jit import set_threads
+
+        # numba's thread count is per thread: set it in the thread that runs the kernels
+        set_threads(min(job.threads, os.cpu_count() or job.threads))
+    _log.debug("grid: %s cases, axes %s", f"{run.n_cases:,}",
+               " x ".join(f"{k}({n})" for k, n in zip(run.axes, run.shape)))
+    cold = _compile_note(run, job)
+    first = "compiling the kernels, then " if cold else ""
+    jobs = int(job.output is not None) + int(job.summary_fmt is not None)
+    bar = _checked(_progress(run.n_cases * max(jobs, 1), job.show_bar))
+    summary = None
+    try:
+        if job.output is not None:
+            job.stage = first + "writing " + ("stdout" if job.output == "-" else job.output)
+            path = run.write(job.output, job.data_fmt, overwrite=job.overwrite,
+                             progress=bar.update)
+            if job.output != "-":
+                _log.info("wrote %s cases to %s", f"{run.n_cases:,}", path)
+        if job.summary_fmt is not None:
+            job.stage = ("compiling the summary kernel, then computing the summary"
+                         if not _cached("summary") else "computing the summary")
+            summary = run.summary(progress=bar.update, top=job.top)
     finally:
         bar.close()
-        _restore_sigterm(previous)
     elapsed = time.perf_counter() - t0
     work = run.n_cases * max(jobs, 1)
-    note(f"{run.n_cases:,} cases in {elapsed:.2f} s ({work / elapsed:,.0f} cases/s)", 1)
-    if summary is not None:
-        _print_summary(run, summary, summary_fmt, quiet)
+    _log.debug("%s cases in %.2f s (%s cases/s)", f"{run.n_cases:,}", elapsed,
+               f"{work / elapsed:,.0f}")
+    return run, summary
+
+
+def _compile_note(run, job):
+    """Say so when the kernels this run needs are not in numba's cache yet (a first run)."""
+    need = []
+    if job.output is not None or "pulse" in run.spec.measures:
+        need.append("chunk")
+    if job.summary_fmt is not None:
+        need.append("summary")
+    if "pulse" in run.spec.measures:
+        need.append("pulse")
+    cold = [k for k in need if not _cached(k)]
+    if cold:
+        seconds = sum(COMPILE_ESTIMATE_S[k] for k in cold)
+        _log.info("compiling the grid kernels for this machine (first run with this numba "
+                  "cache): about %d s on 2 cores, once; later runs start at once", seconds)
+    return bool(cold)
+
+
+#: the drivers each kind of work calls (their helpers are compiled into them)
+_KERNELS = {"chunk": ("crashcompat.kernels.grid", "grid_chunk"),
+            "summary": ("crashcompat.kernels.grid", "grid_summary"),
+            "pulse": ("crashcompat.kernels.pulse", "pulse_grid")}
+
+
+def _cached(kind: str) -> bool:
+    """True when numba's on-disk cache holds an index with the current source stamp (what numba
+    itself checks before loading) for this kind's driver kernel; True also when that cannot be
+    told (the note is then left out rather than wrong)."""
+    import importlib
+
+    module, name = _KERNELS[kind]
+    try:
+        disp = getattr(importlib.import_module(module), name)
+        return bool(disp.signatures) or bool(disp._cache._cache_file._load_index())
+    except Exception:
+        return True
 
 
 class _checked:
-    """Progress callback wrapper that turns a swallowed SIGTERM into KeyboardInterrupt."""
+    """Progress callback wrapper: stops the worker at a chunk boundary once a signal came."""
 
     def __init__(self, bar):
         self._bar = bar
 
     def update(self, n):
-        if _TERMINATED:
+        if _STOP:
             raise KeyboardInterrupt
         self._bar.update(n)
 
@@ -187,20 +410,18 @@ def _progress(total, show):
                 dynamic_ncols=True, leave=False)
 
 
-_TERMINATED = []
+# -- signals -------------------------------------------------------------------------------------
 
-
+_STOP: list[int] = []
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _install_sigterm():
-    # kill (SIGTERM) and Ctrl-C (SIGINT) stop the run cleanly: the writer removes its temporary
-    # file. The handler only sets a flag: an exception raised from it could land inside a C
-    # callback (numba compiling), where it is swallowed and the run would go on, or the process
-    # die by SIGINT later. The flag is checked after every chunk (see _checked), before
-    # anything is published; chunks take well under a second.
+def _install_flag_handlers():
+    # While the worker runs, a signal only sets a flag: the main thread, waiting with a short
+    # timeout, sees it at once (an exception raised from a handler could land inside numba's
+    # compiler, where it is swallowed).
     def handler(signum, frame):
-        _TERMINATED.append(signum)
+        _STOP.append(signum)
 
     try:
         return {sig: signal.signal(sig, handler) for sig in _SIGNALS}
@@ -208,7 +429,7 @@ def _install_sigterm():
         return None
 
 
-def _restore_sigterm(previous):
+def _restore_handlers(previous):
     for sig, old in (previous or {}).items():
         try:
             signal.signal(sig, old)
@@ -216,11 +437,57 @@ def _restore_sigterm(previous):
             pass
 
 
+class _printing_signals:
+    """While the summary is printed: Ctrl-C exits 130, SIGTERM 143 (nothing to clean up)."""
+
+    def __enter__(self):
+        def handler(signum, frame):
+            raise SystemExit(128 + int(signum))
+
+        try:
+            self._old = {sig: signal.signal(sig, handler) for sig in _SIGNALS}
+        except ValueError:
+            self._old = None
+        return self
+
+    def __exit__(self, *exc):
+        _restore_handlers(self._old)
+        return False
+
+
+def _silence_stdout():
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _option_names(msg: str) -> str:
+    """``options: closing_speed_kph: ...`` -> ``--closing-speed: ...``."""
+    head = "options: "
+    if msg.startswith(head):
+        rest = msg[len(head):]
+        key, sep, tail = rest.partition(": ")
+        if sep and key in OPTION_FOR_KEY:
+            return f"{OPTION_FOR_KEY[key]}: {tail}"
+        return rest
+    return msg
+
+
+# -- display -------------------------------------------------------------------------------------
+
 def _cell(v):
+    """Display rounding (the library's values are unrounded): four significant digits, whole
+    numbers from 1000 up, so a risk of 0.000412 shows as 0.000412, not 0."""
     if v is None:
         return "-"
     if isinstance(v, float):
-        return f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:.4g}"
+        if v != v:
+            return "-"
+        if abs(v) >= 1000:
+            return f"{v:.0f}"
+        return f"{v:.4g}"
     return str(v)
 
 
@@ -228,7 +495,7 @@ def _widths(run, columns) -> list[int]:
     """Column widths known before the rows are generated (ids from the axes, numbers fixed)."""
     ids = {"subject": run.subject_ids, "partner": run.partner_ids,
            "configuration": list(run.axes["configuration"]), "reference": run.reference_ids}
-    return [max([len(c)] + [len(x) for x in ids.get(c, [])] + [8]) for c in columns]
+    return [max([len(c)] + [len(x) for x in ids.get(c, [])] + [9]) for c in columns]
 
 
 def _stream_table(out, rows, columns, widths):
@@ -253,7 +520,7 @@ def _print_summary(run, summary, fmt, quiet):
 
     out = sys.stdout
     if fmt == "json":
-        # streamed: one row object per line inside the array
+        # streamed: one row object per line inside the array; full precision
         out.write("[")
         for n, row in enumerate(summary.iter_rows()):
             out.write(("\n" if n == 0 else ",\n") + json.dumps(row))
@@ -290,3 +557,9 @@ def _status_line(summary) -> str:
     parts = ", ".join(f"{k} {v:,}" for k, v in summary.status_counts.items())
     return f"Cases by status ({summary.n_cases:,} in all): {parts}"
 
+
+def _status_line_from_counts(run) -> str:
+    return f"wrote {run.n_cases:,} cases to stdout"
+
+
+__all__ = ["grid", "CONFIRM_CASES", "STDOUT_FORMATS"]

@@ -22,8 +22,9 @@ Speeds come in one of two modes:
 ``overlap`` applies to ``frontal`` and ``rear``; ``impact_position`` (``driver-seat`` or metres
 ahead of the struck vehicle's CG) to ``side`` and ``side-struck-by-subject``. In configurations an
 axis does not apply to, its values repeat the same case. ``restitution`` values are numbers or
-``model`` (the speed-dependent model of PHYSICS.md 3, evaluated per case). ``load_kg`` is mass added
-to the subject at its CG (occupants, cargo) with a constant radius of gyration.
+``model`` (the speed-dependent model of docs/model.md, "Restitution", evaluated per case).
+``load_kg`` is mass added to the subject at its CG (occupants, cargo) with a constant radius of
+gyration.
 
 The run never builds arrays the size of the grid: :mod:`crashcompat.kernels.grid` decodes each case
 from its flat index and small per-axis tables, chunk by chunk, in parallel.
@@ -38,10 +39,11 @@ from pathlib import Path
 import numpy as np
 
 from crashcompat._version import __version__
-from crashcompat.errors import STATUS_NAMES, CrashCompatError, has_result
+from crashcompat.errors import STATUS_NAMES, CrashCompatError, has_result, require_extra
 from crashcompat.physics.collide import LIMITS
-from crashcompat.runs.spec import (DEFAULT_REFERENCES, PRESETS, GridSpec, GridSpecError,
-                                   load_spec, parse_range, spec_from_dict, validated)
+from crashcompat.runs.spec import (DEFAULT_REFERENCES, MEMORY_BUDGET_BYTES, PRESETS, GridSizeError,
+                                   GridSpec, GridSpecError, check_size, grid_size, load_spec,
+                                   parse_range, spec_from_dict, validated)
 from crashcompat.runs.parallel import run_ranges
 from crashcompat.runs.summary import Summary, _r
 from crashcompat.runs.tables import build_tables
@@ -49,7 +51,8 @@ from crashcompat.severity.measures import resolve_curves
 from crashcompat.severity.risk import curve_table
 
 __all__ = ["GridSpec", "GridRun", "run_grid", "PRESETS", "parse_range", "load_spec",
-           "spec_from_dict", "GridSpecError", "DEFAULT_REFERENCES", "DEFAULT_CHUNK"]
+           "spec_from_dict", "GridSpecError", "GridSizeError", "DEFAULT_REFERENCES",
+           "DEFAULT_CHUNK"]
 
 #: Target number of cases per compiled chunk (bounded memory: ~20 float64 columns per case).
 DEFAULT_CHUNK = 1 << 19
@@ -59,10 +62,16 @@ class GridRun:
     """A prepared grid: axes, tables and compiled kernels; compute by chunks or summarise.
 
     Build with :func:`run_grid`. Nothing is computed until :meth:`chunks`, :meth:`summary`,
-    :meth:`write`, :meth:`to_xarray` or :meth:`to_pandas` is called.
+    :meth:`write`, :meth:`to_xarray` or :meth:`to_pandas` is called. The size is checked from
+    the axis lengths before any table is built (:func:`crashcompat.runs.spec.check_size`): more
+    than ``max_cases`` cases (None: no limit) or more than ``memory_budget_bytes`` of tables and
+    buffers raise :class:`GridSizeError`.
     """
 
-    def __init__(self, spec: GridSpec, catalog=None, chunk_cases: int = DEFAULT_CHUNK):
+    def __init__(self, spec: GridSpec, catalog=None, chunk_cases: int = DEFAULT_CHUNK, *,
+                 max_cases: int | None = None,
+                 memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES,
+                 cases_hint: str = "pass max_cases to run it"):
         from crashcompat.catalog.loading import load_catalog
 
         self.spec = spec
@@ -104,11 +113,16 @@ class GridRun:
         self.n_cases = int(np.prod(self.kernel_shape))
         self.n_groups = int(np.prod(self.kernel_shape[:5]))
         self.inner = int(np.prod(self.kernel_shape[5:]))
+        self.curves = resolve_curves(spec.risk_curves) if "risk" in spec.measures else []
+        # size first: nothing the size of the grid's geometry is built before this check
+        self.size = grid_size(spec, len(subj), len(self.partner_ids), len(self.result_columns),
+                              self.chunk_cases)
+        check_size(self.size, max_cases=max_cases, memory_budget_bytes=memory_budget_bytes,
+                   cases_hint=cases_hint)
         try:
             self.tables = build_tables(spec, self.catalog, subj, self.partner_ids, sa, sb)
         except CrashCompatError as exc:
             raise GridSpecError(str(exc)) from None
-        self.curves = resolve_curves(spec.risk_curves) if "risk" in spec.measures else []
         self._curve_rows = curve_table(self.curves)
         self._summary: Summary | None = None
 
@@ -154,12 +168,14 @@ class GridRun:
             "axes": list(self.axes),
             "subject_roles": dict(zip(self.axes["subject"], self.roles)),
             "models": {
-                "impact": "planar impulse-momentum with restitution and friction (PHYSICS.md 2; "
-                          "Brach; Kudlich-Slibar)",
+                "impact": "planar impulse-momentum with restitution and friction (docs/model.md, "
+                          "planar impact; Brach; Kudlich-Slibar)",
                 "restitution_model": f"e(vc) = {m[1]} + ({m[0]} - {m[1]}) * exp(-vc / {m[2]} "
-                                     "m/s), clipped to [0, 1] (PHYSICS.md 3, assumption)",
-                "energy_split": "by engaged linear stiffness of the struck faces (PHYSICS.md 4)",
-                "occupant_dv": "driver seat: dv_cg + dw x p (PHYSICS.md 0)",
+                                     "m/s), clipped to [0, 1] (docs/model.md, restitution; "
+                                     "assumption)",
+                "energy_split": "by engaged linear stiffness of the struck faces (docs/model.md, "
+                                "energy split)",
+                "occupant_dv": "driver seat: dv_cg + dw x p (docs/model.md, conventions)",
                 "speed_mode": self.spec.speed_mode,
                 "speed_convention": (
                     f"closing speed: frontal split {self.spec.split} subject / "
@@ -173,7 +189,7 @@ class GridRun:
             "risk_note": ("probabilities at each occupant's driver-seat delta-v and PDOF; curves "
                           "from 1980s-2000s US field data with mixed belt use, comparators not "
                           "predictions; no bias correction for physics vs NASS delta-v "
-                          "(PHYSICS.md 6)"),
+                          "(docs/model.md, risk)"),
             "pulse": ("CRASH3 effective masses along the impulse line, pulse impulse = planar "
                       f"impulse, {self.spec.pulse_model} force-crush, frontal height engagement "
                       "with floor 0.3 (crashcompat.severity.measures; assumptions)"
@@ -295,7 +311,7 @@ class GridRun:
             raise CrashCompatError(
                 f"the summary would have {self.n_groups:,} rows (subject x partner x "
                 f"configuration x speeds; limit {self.MAX_SUMMARY_GROUPS:,}); use fewer speeds "
-                "or vehicles, or write the cases with -o and --summary none")
+                "or vehicles, or write the cases with -o FILE and --no-summary")
         if self._summary is None:
             self._summary = self._compute_summary(progress, top)
         return self._summary
@@ -410,8 +426,10 @@ class GridRun:
         return Path(path)
 
     def to_pandas(self, max_cases: int = 20_000_000):
-        """All cases as a ``pandas.DataFrame`` (one row per case; categorical string axes)."""
-        import pandas as pd
+        """All cases as a ``pandas.DataFrame`` (one row per case; categorical string axes).
+
+        Needs pandas (``pip install 'crashcompat[pandas]'``; an ImportError names it)."""
+        pd = require_extra("pandas", "to_pandas()", "pandas")
 
         self._check_size(max_cases, "to_pandas")
         frames = []
@@ -428,8 +446,19 @@ class GridRun:
         return df
 
     def to_xarray(self, max_cases: int = 20_000_000):
-        """All cases as a labelled ``xarray.Dataset`` with the grid's axes as dimensions."""
-        import xarray as xr
+        """All cases as a labelled ``xarray.Dataset`` with the grid's axes as dimensions.
+
+        Numeric axes are numeric coordinates. ``restitution`` and ``impact_position`` are
+        numbers too, NaN where the axis says ``model`` or ``driver-seat``, with the boolean
+        coordinates ``restitution_is_model`` and ``impact_position_is_driver_seat`` beside them.
+        Vehicles carry their class and the mass the physics uses (``subject_class``,
+        ``subject_mass_kg``, ``subject_role``, ``partner_class``, ``partner_mass_kg``). Every
+        variable and coordinate has CF ``units`` and ``long_name`` attributes; ``status`` and
+        ``pulse_status`` carry ``flag_values`` and ``flag_meanings``. Needs xarray
+        (``pip install 'crashcompat[zarr]'``; an ImportError names it).
+        """
+        xr = require_extra("xarray", "to_xarray()", "zarr")
+        from crashcompat.runs.writers import column_attrs
 
         self._check_size(max_cases, "to_xarray")
         data = {c: np.empty(self.n_cases,
@@ -440,11 +469,43 @@ class GridRun:
             for c in self.result_columns:
                 data[c][start:start + m] = table[c]
         dims = list(self.axes)
-        coords = {k: list(v) if isinstance(v, tuple) else v for k, v in self.axes.items()}
-        ds = xr.Dataset({c: (dims, a.reshape(self.shape)) for c, a in data.items()},
-                        coords=coords)
+        variables = {}
+        for c, a in data.items():
+            attrs = column_attrs(c)
+            if "flag_values" in attrs:  # CF: flag values of the variable's own type
+                attrs["flag_values"] = np.array(attrs["flag_values"], dtype=a.dtype)
+            variables[c] = xr.Variable(dims, a.reshape(self.shape), attrs)
+        ds = xr.Dataset(variables, coords=self._xarray_coords(xr, column_attrs))
         ds.attrs["crashcompat"] = json.dumps(self.metadata())
         return ds
+
+    def _xarray_coords(self, xr, column_attrs) -> dict:
+        words = {"restitution": ("model", "restitution_is_model"),
+                 "impact_position": ("driver-seat", "impact_position_is_driver_seat")}
+        coords = {}
+        for k, v in self.axes.items():
+            if k in words:
+                word, flag = words[k]
+                attrs = dict(column_attrs(k), units="1" if k == "restitution" else "m")
+                coords[k] = xr.Variable(k, np.array([np.nan if x == word else float(x)
+                                                     for x in v]), attrs)
+                coords[flag] = xr.Variable(k, np.array([x == word for x in v]),
+                                           {"long_name": f"{k} is {word!r} (the value is NaN)"})
+            elif isinstance(v, tuple):
+                coords[k] = xr.Variable(k, list(v), column_attrs(k))
+            else:
+                coords[k] = xr.Variable(k, v, column_attrs(k))
+        for who, ids in (("subject", self.axes["subject"]), ("partner", self.axes["partner"])):
+            vehicles = [self.catalog[i] for i in ids]
+            coords[f"{who}_class"] = xr.Variable(who, [v.vehicle_class for v in vehicles],
+                                                 {"long_name": f"{who} vehicle class"})
+            coords[f"{who}_mass_kg"] = xr.Variable(
+                who, np.array([v.mass_kg for v in vehicles]),
+                {"units": "kg", "long_name": f"{who} mass in the crash (curb mass + standard "
+                                             "load, before load_kg)"})
+        coords["subject_role"] = xr.Variable("subject", list(self.roles),
+                                             {"long_name": "subject or reference vehicle"})
+        return coords
 
     def _check_size(self, max_cases, what):
         if self.n_cases > max_cases:
@@ -455,9 +516,15 @@ class GridRun:
 
 
 def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
-             threads: int | None = None, chunk_cases: int = DEFAULT_CHUNK) -> GridRun:
+             threads: int | None = None, chunk_cases: int = DEFAULT_CHUNK,
+             max_cases: int | None = None,
+             memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES) -> GridRun:
     """Prepare a grid run from a spec (a :class:`GridSpec`, a dict of spec keys, a TOML path, or
     None for the ``kei-vs-us`` preset). Compute with the returned object's methods.
+
+    The size is checked before any table is built: more than ``max_cases`` cases, or tables and
+    buffers above ``memory_budget_bytes`` (1 GiB; None for no limit), raise
+    :class:`GridSizeError` naming the axes that multiply it.
     """
     if spec is None:
         spec = GridSpec(**PRESETS["kei-vs-us"])
@@ -468,14 +535,16 @@ def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
     elif isinstance(spec, GridSpec):
         spec = validated(spec)
     else:
-        raise TypeError("spec must be a GridSpec, a dict, a path or None")
+        raise TypeError(f"run_grid: spec must be a GridSpec, a dict of spec keys, a TOML path "
+                        f"or None, got {type(spec).__name__}")
     if threads is not None:
         from crashcompat.kernels._jit import set_threads
 
         if threads < 1:
             raise GridSpecError("threads must be >= 1")
         set_threads(min(threads, _max_threads()))
-    return GridRun(spec, catalog=catalog, chunk_cases=chunk_cases)
+    return GridRun(spec, catalog=catalog, chunk_cases=chunk_cases, max_cases=max_cases,
+                   memory_budget_bytes=memory_budget_bytes)
 
 
 def _max_threads() -> int:

@@ -4,30 +4,42 @@ A grid is the Cartesian product of named axes; case ``i`` is the flat C-order in
 shape. The grid code computes results chunk by chunk (consecutive ranges of case indices) and hands
 each chunk to :meth:`Writer.write`, so memory stays bounded by one chunk whatever the grid's size.
 
-- **CSV**: one row per case, axes then results. The first line is a comment,
-  ``# crashcompat-metadata: {json}``, so ``pandas.read_csv(path, comment="#")`` reads the table.
-  Floats are written with Python's shortest round-trip ``repr`` (``float(text)`` gives the same
-  double back); NaN is written as ``nan`` and infinities as ``inf``/``-inf``, all of which pandas
-  parses. Fields holding ``,``, ``"``, a newline or ``#`` are quoted (pandas ignores a comment
-  character inside quotes). A name ending in ``.gz`` is gzip-compressed (level 1). Formatting
-  floats costs ~0.4 us each in Python, so CSV runs at ~2e5 rows/s for six float results; Parquet
-  and Zarr write millions of rows per second and are the formats for large grids.
-- **Parquet** (pyarrow): one row per case, categorical axes dictionary-encoded (int32 codes), zstd
-  compression, row groups of 2^16 to 2^20 rows (small chunks are buffered, large ones split). The
-  metadata is the JSON under the schema metadata key ``b"crashcompat"``.
+- **CSV**: one row per case, axes then results, a header line and nothing else, so
+  ``pandas.read_csv(path)`` and ``polars.read_csv(path)`` read it with their defaults. The
+  metadata (and each column's units) is in a sidecar ``FILE.meta.json`` beside it
+  (``out.csv.meta.json``), found by :func:`read_metadata`. Floats are written with Python's
+  shortest round-trip ``repr`` (``float(text)`` gives the same double back); NaN is written as
+  ``NaN`` and infinities as ``inf``/``-inf``, which both pandas and polars parse as floats. Fields
+  holding ``,``, ``"``, a newline or ``#`` are quoted. A name ending in ``.gz`` is
+  gzip-compressed (level 1). The path ``-`` writes the rows to stdout (no sidecar: the metadata
+  cannot go with it). Formatting floats costs ~0.4 us each in Python, so CSV runs at ~2e5 rows/s
+  for six float results; Parquet and Zarr write millions of rows per second and are the formats
+  for large grids.
+- **Parquet** (pyarrow): one row per case, categorical axes dictionary-encoded (int32 codes),
+  ``status`` columns dictionary-encoded with the labels of the status table (int8 codes equal to
+  the status codes, so pandas reads a categorical ``ok-sticking``, ...), zstd compression, row
+  groups of 2^16 to 2^20 rows (small chunks are buffered, large ones split). Each field carries
+  ``units`` and ``long_name`` in its field metadata; the run's metadata is the JSON under the
+  schema metadata key ``b"crashcompat"``.
 - **Zarr** (zarr >= 3, format 3 store): a group with one N-d array per result, dimension names set
   to the axes, one 1-D coordinate array per axis (strings for categorical axes) and consolidated
-  metadata, so ``xarray.open_zarr(path)`` opens it as a labelled Dataset without options. Chunks
-  span whole trailing axes, up to 4 MiB of float64. The metadata is the group attribute
-  ``crashcompat`` (a JSON object, ``ds.attrs["crashcompat"]`` in xarray). The fill value is NaN for
-  floats and the most negative value for signed integers, but a finished store has every cell set.
+  metadata, so ``xarray.open_zarr(path)`` opens it as a labelled Dataset without options. Every
+  array carries CF ``units`` and ``long_name`` attributes, status arrays CF ``flag_values`` and
+  ``flag_meanings``. Chunks span whole trailing axes, up to 4 MiB of float64. The metadata is the
+  group attribute ``crashcompat`` (a JSON object, ``ds.attrs["crashcompat"]`` in xarray). The fill
+  value is NaN for floats and the most negative value for signed integers, but a finished store
+  has every cell set.
+
+Units come from the unit suffix of a column's name (:func:`column_attrs`: ``_kph`` km/h, ``_deg``
+degree, ``_j`` J, ``_g`` standard gravities, ...); names without one are ratios (units ``1``).
 
 Each writer writes to a hidden ``.{name}.partial-{pid}`` beside the final path, flushes it to disk
 and renames it into place (``os.replace``) only when every row has been written, so nothing appears
 at the final name before the output is complete. An exception (Ctrl-C included) removes the partial
-output; a process killed outright (SIGKILL, power loss) leaves only the hidden partial file. The
-default SIGTERM handler also kills without cleanup, so a CLI that wants cleanup on ``kill`` must
-turn SIGTERM into an exception.
+output; a process killed outright (SIGKILL, power loss) leaves only the hidden partial file, and the
+next writer in that directory removes every partial file whose process is gone, saying so through
+the ``crashcompat`` logger. The default SIGTERM handler also kills without cleanup, so a CLI that
+wants cleanup on ``kill`` must turn SIGTERM into an exception.
 """
 
 from __future__ import annotations
@@ -35,9 +47,12 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import logging
 import math
 import os
+import re
 import shutil
+import sys
 import warnings
 import weakref
 from dataclasses import dataclass
@@ -46,13 +61,17 @@ from typing import Iterator, Mapping
 
 import numpy as np
 
-from crashcompat.errors import CrashCompatError
+from crashcompat.errors import CrashCompatError, MissingExtraError, require_extra
+from crashcompat.kernels import status as _status
 
 __all__ = [
     "FORMATS",
     "Categorical",
     "Writer",
+    "column_attrs",
     "format_from_path",
+    "metadata_path",
+    "remove_stale_partials",
     "hyperslabs",
     "open_writer",
     "read_metadata",
@@ -70,8 +89,16 @@ _EXTENSIONS = (
     (".zarr", "zarr"),
 )
 
+_log = logging.getLogger(__name__)
+
 _METADATA_KEY = "crashcompat"
+# Files written before the sidecar existed carry the metadata on a first comment line.
 _CSV_METADATA_PREFIX = "# crashcompat-metadata: "
+_SIDECAR_SUFFIX = ".meta.json"
+#: hidden names of unfinished outputs: ``.{name}.partial-{pid}`` and ``.{name}.replaced-{pid}``
+_PARTIAL_RE = re.compile(
+    r"^\.(?P<name>.+(?:\.csv|\.csv\.gz|\.parquet|\.pq|\.zarr|\.meta\.json))"
+    r"\.(?:partial|replaced)-(?P<pid>\d+)$", re.IGNORECASE)
 # Rows formatted at a time: Python str objects cost ~60 bytes each, so a whole 10^6-row chunk of
 # ten columns would need ~600 MB of them; blocks of 2^16 rows keep that near 40 MB.
 _CSV_BLOCK_ROWS = 1 << 16
@@ -109,26 +136,163 @@ class Categorical:
         return np.array(self.categories, dtype=object)[self.codes]
 
 
+#: Unit suffix of a column name -> CF/UDUNITS units, longest suffix first. ``_g`` is written as
+#: ``9.80665 m s-2`` because the bare ``g`` reads as grams in UDUNITS.
+_UNIT_SUFFIXES = (
+    ("_rad_s", "rad/s", "rad/s"),
+    ("_mps2", "m/s2", "m/s^2"),
+    ("_kph", "km/h", "km/h"),
+    ("_mps", "m/s", "m/s"),
+    ("_deg", "degree", "deg"),
+    ("_kg", "kg", "kg"),
+    ("_j", "J", "J"),
+    ("_g", "9.80665 m s-2", "g"),
+    ("_m", "m", "m"),
+    ("_s", "s", "s"),
+)
+# words spelled out in long names
+_LONG_WORDS = {"dv": "delta-v", "pdof": "PDOF (direction of force, clockwise from the nose)",
+               "ees": "energy-equivalent speed", "olc": "occupant load criterion",
+               "oiv": "occupant impact velocity", "ora": "occupant ridedown acceleration",
+               "long": "longitudinal", "lat": "lateral", "accel": "acceleration"}
+_CATEGORICAL_AXES = {"subject", "partner", "configuration", "reference"}
+
+
+def _is_status(name: str) -> bool:
+    return name == "status" or name.endswith("_status")
+
+
+def column_attrs(name: str) -> dict:
+    """CF-style attributes of a grid column or axis: ``units`` from the name's unit suffix
+    (``_kph`` km/h, ``_deg`` degree, ``_j`` J, ``_rad_s`` rad/s, ``_g`` standard gravities,
+    ``_m`` m, ``_s`` s, ``_mps`` m/s, ``_kg`` kg; ``1`` for ratios) and a ``long_name``; status
+    columns get ``flag_values`` and ``flag_meanings`` from the status table instead of units,
+    and the string axes no units at all."""
+    if _is_status(name):
+        return {"long_name": name.replace("_", " ") + " (crashcompat.kernels.status.TABLE)",
+                "flag_values": [s.code for s in _status.TABLE],
+                "flag_meanings": " ".join(s.label for s in _status.TABLE)}
+    if name in _CATEGORICAL_AXES or name == "impact_position":
+        return {"long_name": name.replace("_", " ")}
+    units, shown, stem = "1", "", name
+    for suffix, cf, label in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            units, shown, stem = cf, label, name[: -len(suffix)]
+            break
+    words = " ".join(_LONG_WORDS.get(w, w) for w in stem.split("_"))
+    return {"units": units, "long_name": f"{words} ({shown})" if shown == "g" else words}
+
+
 def format_from_path(path, fmt: str | None = None) -> str:
-    """The output format for ``path``: ``fmt`` when given, otherwise from the file extension."""
+    """The output format for ``path``: from its extension, or ``fmt`` where the extension does
+    not tell (``-``, stdout, is CSV unless ``fmt`` says otherwise). A ``fmt`` that contradicts a
+    known extension is an error, so a ``.csv`` file never holds Parquet."""
+    name = Path(str(path)).name.lower() if str(path) != "-" else "-"
+    from_ext = next((fmt_name for suffix, fmt_name in _EXTENSIONS
+                     if name.endswith(suffix) and len(name) > len(suffix)), None)
     if fmt is not None:
-        name = str(fmt).lower()
-        if name not in FORMATS:
+        fmt_name = str(fmt).lower()
+        if fmt_name not in FORMATS:
             raise CrashCompatError(
                 f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}."
             )
-        return name
-    name = Path(path).name.lower()
-    for suffix, fmt_name in _EXTENSIONS:
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return fmt_name
+        if from_ext is not None and from_ext != fmt_name:
+            raise CrashCompatError(
+                f"{path} names a {from_ext} file but the format asked for is {fmt_name}; "
+                f"name the file with a .{fmt_name} extension or drop the format."
+            )
+        return fmt_name
+    if from_ext is not None:
+        return from_ext
+    if str(path) == "-":
+        return "csv"
     known = ", ".join(suffix for suffix, _ in _EXTENSIONS)
     suffix = Path(path).suffix
     what = f"the extension {suffix!r} of {path}" if suffix else f"{path}, which has no extension"
     raise CrashCompatError(
         f"cannot tell the output format from {what}; name the file with one of {known}, "
-        f"or pass --format {'|'.join(FORMATS)}."
+        f"or give the format (--data-format {'|'.join(FORMATS)})."
     )
+
+
+def metadata_path(path) -> Path:
+    """The metadata sidecar of a CSV output: ``FILE.meta.json`` beside ``FILE``."""
+    path = Path(path)
+    return path.with_name(path.name + _SIDECAR_SUFFIX)
+
+
+def remove_stale_partials(directory) -> list[Path]:
+    """Remove the hidden partial outputs in ``directory`` whose writing process is gone.
+
+    A killed run (SIGKILL, power loss) leaves ``.{name}.partial-{pid}``; this finds every such
+    name of a crashcompat output format and removes those whose process no longer runs, logging
+    each (``crashcompat`` logger, warning). Files of a running process are left alone. Where the
+    process table cannot be asked (not POSIX), the files are named with the command to remove
+    them, not removed. Returns the paths removed."""
+    directory = Path(directory)
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL_RE.match(entry.name)
+        if m is None:
+            continue
+        pid = int(m.group("pid"))
+        alive = _process_alive(pid)
+        path = Path(entry.path)
+        if alive is None:
+            _log.warning("%s looks like a partial output left by a killed run (process %d); "
+                         "remove it with: rm -r %s", path, pid, _shell_quote(path))
+            continue
+        if alive:
+            continue
+        size = _tree_size(path)
+        _remove_quietly(path)
+        if not os.path.lexists(path):
+            removed.append(path)
+            _log.warning("removed %s, a partial output (%s) left by process %d, which is no "
+                         "longer running", path, _size_text(size), pid)
+    return removed
+
+
+def _process_alive(pid: int) -> bool | None:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    except OSError:
+        return None
+    return True
+
+
+def _tree_size(path: Path) -> int:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+        return path.lstat().st_size
+    except OSError:
+        return 0
+
+
+def _size_text(n: int) -> str:
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _shell_quote(path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 def open_writer(path, fmt: str | None, *, axes: Mapping, columns: Mapping, metadata: Mapping,
@@ -140,10 +304,18 @@ def open_writer(path, fmt: str | None, *, axes: Mapping, columns: Mapping, metad
     ``metadata`` is a JSON-serialisable dict (numpy scalars and arrays are converted) stored in the
     file. ``fmt`` is one of :data:`FORMATS`, or None to choose by the extension of ``path``.
 
+    ``path`` ``-`` writes CSV rows to stdout (no temporary file, no sidecar). Before the
+    temporary file is made, stale partial outputs in the directory are removed
+    (:func:`remove_stale_partials`).
+
     Raises :class:`CrashCompatError` when ``path`` exists and ``overwrite`` is false, when its
-    directory is missing or not writable, or when the format's library is not installed.
+    directory is missing or not writable, or when the format's library is not installed
+    (:class:`crashcompat.errors.MissingExtraError`, an ImportError too).
     """
     fmt = format_from_path(path, fmt)
+    if str(path) == "-" and fmt != "csv":
+        raise CrashCompatError(f"{fmt.capitalize()} cannot be written to stdout (-o -); "
+                               "give a file name, or write CSV to stdout")
     cls = {"csv": _CsvWriter, "parquet": _ParquetWriter, "zarr": _ZarrWriter}[fmt]
     return cls(path, axes=axes, columns=columns, metadata=metadata, overwrite=overwrite)
 
@@ -161,6 +333,7 @@ class Writer:
 
     def __init__(self, path, *, axes: Mapping, columns: Mapping, metadata: Mapping,
                  overwrite: bool = False):
+        self.to_stdout = str(path) == "-"
         self.path = Path(path)
         self.overwrite = bool(overwrite)
         self.axes = _normalise_axes(axes)
@@ -179,7 +352,13 @@ class Writer:
         self.rows_written = 0
         self._state = "open"
         self._import()
+        if self.to_stdout:
+            self._temp = None
+            self._finalizer = weakref.finalize(self, lambda: None)
+            self._open_temp()
+            return
         _check_destination(self.path, self.overwrite)
+        remove_stale_partials(self.path.parent)
         self._temp = self.path.with_name(f".{self.path.name}.partial-{os.getpid()}")
         _remove_quietly(self._temp)
         # Removes the partial file if the writer is dropped unclosed; a killed process leaves it.
@@ -242,8 +421,9 @@ class Writer:
             )
         try:
             self._finish()
-            _fsync_tree(self._temp)
-            self._publish()
+            if not self.to_stdout:
+                _fsync_tree(self._temp)
+                self._publish()
         except OSError as exc:
             self._fail(exc)
         self._state = "closed"
@@ -257,7 +437,8 @@ class Writer:
         try:
             self._discard()
         finally:
-            _remove_quietly(self._temp)
+            if self._temp is not None:
+                _remove_quietly(self._temp)
             self._finalizer.detach()
 
     def __enter__(self):
@@ -276,7 +457,8 @@ class Writer:
     def _fail(self, exc: OSError):
         self.abort()
         reason = exc.strerror or str(exc) or type(exc).__name__
-        raise CrashCompatError(f"could not write {self.path}: {reason}") from exc
+        where = "stdout" if self.to_stdout else self.path
+        raise CrashCompatError(f"could not write {where}: {reason}") from exc
 
     def _grid_indices(self, start: int, stop: int) -> list[np.ndarray]:
         """Per axis, the index of each row ``start .. stop - 1`` along that axis."""
@@ -346,11 +528,21 @@ class _CsvWriter(Writer):
     format = "csv"
 
     def _open_temp(self):
-        if self.path.name.lower().endswith(".gz"):
+        self._sidecar_temp = None
+        if self.to_stdout:
+            self._file = sys.stdout
+        elif self.path.name.lower().endswith(".gz"):
             self._file = gzip.open(self._temp, "wt", compresslevel=_GZIP_LEVEL, encoding="utf-8",
                                    newline="")
         else:
             self._file = open(self._temp, "w", encoding="utf-8", newline="")
+        if not self.to_stdout:
+            sidecar = metadata_path(self.path)
+            self._sidecar_temp = sidecar.with_name(f".{sidecar.name}.partial-{os.getpid()}")
+            columns = {name: column_attrs(name) for name in (*self.axes, *self.columns)}
+            self._sidecar_temp.write_text(
+                json.dumps({_METADATA_KEY: self.metadata, "columns": columns}, indent=1) + "\n",
+                encoding="utf-8")
         # The coordinates are few: format each once and index the strings per row.
         self._axis_text = [
             np.array([_csv_quote(c) for c in values] if isinstance(values, tuple)
@@ -358,7 +550,7 @@ class _CsvWriter(Writer):
             for values in self.axes.values()
         ]
         header = ",".join(_csv_quote(name) for name in (*self.axes, *self.columns))
-        self._file.write(f"{_CSV_METADATA_PREFIX}{self.metadata_json}\n{header}\n")
+        self._file.write(f"{header}\n")
 
     def _write_rows(self, start, stop, table, results):
         for lo in range(start, stop, _CSV_BLOCK_ROWS):
@@ -374,27 +566,33 @@ class _CsvWriter(Writer):
 
     def _finish(self):
         self._file.flush()
-        self._file.close()
+        if not self.to_stdout:
+            self._file.close()
+            _fsync_tree(self._sidecar_temp)
+
+    def _publish(self):
+        # the rows first, then their metadata: each rename is atomic
+        super()._publish()
+        os.replace(self._sidecar_temp, metadata_path(self.path))
+        _fsync_dir(self.path.parent)
 
     def _discard(self):
+        if self.to_stdout:
+            return
         try:
             self._file.close()
         except Exception:
             pass
+        if self._sidecar_temp is not None:
+            _remove_quietly(self._sidecar_temp)
 
 
 class _ParquetWriter(Writer):
     format = "parquet"
 
     def _import(self):
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise CrashCompatError(
-                "writing Parquet needs pyarrow: pip install 'crashcompat[parquet]'"
-            ) from None
-        self._pa, self._pq = pa, pq
+        self._pa = require_extra("pyarrow", "writing Parquet", "parquet")
+        self._pq = require_extra("pyarrow.parquet", "writing Parquet", "parquet")
 
     def _open_temp(self):
         pa = self._pa
@@ -402,13 +600,23 @@ class _ParquetWriter(Writer):
         self._dictionaries = {}
         for name, values in self.axes.items():
             if isinstance(values, tuple):
-                fields.append(pa.field(name, pa.dictionary(pa.int32(), pa.string())))
+                fields.append(pa.field(name, pa.dictionary(pa.int32(), pa.string()),
+                                       metadata=_field_metadata(name)))
                 self._dictionaries[name] = pa.array(values, type=pa.string())
             else:
-                fields.append(pa.field(name, pa.from_numpy_dtype(values.dtype)))
+                fields.append(pa.field(name, pa.from_numpy_dtype(values.dtype),
+                                       metadata=_field_metadata(name)))
         for name, dtype in self.columns.items():
-            arrow_type = pa.string() if dtype.kind in "UO" else pa.from_numpy_dtype(dtype)
-            fields.append(pa.field(name, arrow_type))
+            if _is_status(name) and dtype.kind == "i":
+                # labels in code order: the dictionary index of a row is its status code
+                arrow_type = pa.dictionary(pa.from_numpy_dtype(dtype), pa.string())
+                self._dictionaries[name] = pa.array([s.label for s in _status.TABLE],
+                                                    type=pa.string())
+            elif dtype.kind in "UO":
+                arrow_type = pa.string()
+            else:
+                arrow_type = pa.from_numpy_dtype(dtype)
+            fields.append(pa.field(name, arrow_type, metadata=_field_metadata(name)))
         self._schema = pa.schema(fields, metadata={_METADATA_KEY: self.metadata_json})
         self._buffer = []
         self._buffered_rows = 0
@@ -432,7 +640,13 @@ class _ParquetWriter(Writer):
         for name, col in results.items():
             # pa.array shares a numpy buffer; the caller may refill its arrays after write().
             col = col.copy() if buffering else col
-            arrays.append(pa.array(col, type=self._schema.field(name).type))
+            field_type = self._schema.field(name).type
+            if pa.types.is_dictionary(field_type):
+                codes = pa.array(col, type=field_type.index_type)
+                arrays.append(pa.DictionaryArray.from_arrays(codes, self._dictionaries[name],
+                                                             safe=True))
+            else:
+                arrays.append(pa.array(col, type=field_type))
         self._buffer.append(pa.Table.from_arrays(arrays, schema=self._schema))
         if not buffering:
             self._flush()
@@ -466,8 +680,8 @@ class _ZarrWriter(Writer):
         try:
             import zarr
         except ImportError:
-            raise CrashCompatError(
-                "writing Zarr needs zarr 3 or later: pip install 'crashcompat[zarr]'"
+            raise MissingExtraError(
+                "writing Zarr needs zarr 3 or later: pip install 'crashcompat[zarr]'", name="zarr"
             ) from None
         major = int(zarr.__version__.split(".")[0])
         if major < 3:
@@ -487,14 +701,15 @@ class _ZarrWriter(Writer):
         for name, values in self.axes.items():
             dtype = str if isinstance(values, tuple) else values.dtype
             coord = group.create_array(name, shape=(len(values),), dtype=dtype,
-                                       dimension_names=(name,))
+                                       dimension_names=(name,), attributes=column_attrs(name))
             if len(values):
                 coord[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
         chunks = zarr_chunks(self.shape)
         dims = tuple(self.axes)
         self._arrays = {
             name: group.create_array(name, shape=self.shape, chunks=chunks, dtype=dtype,
-                                     fill_value=_fill_value(dtype), dimension_names=dims)
+                                     fill_value=_fill_value(dtype), dimension_names=dims,
+                                     attributes=column_attrs(name))
             for name, dtype in self.columns.items()
         }
 
@@ -561,32 +776,41 @@ def zarr_chunks(shape: tuple[int, ...], itemsize: int = 8,
 
 
 def read_metadata(path, fmt: str | None = None) -> dict:
-    """The crashcompat metadata stored in an output file written by this module."""
+    """The crashcompat metadata stored with an output written by this module: the CSV sidecar
+    ``FILE.meta.json`` (or, for files written before the sidecar, a first comment line), the
+    Parquet schema key ``crashcompat`` or the Zarr group attribute ``crashcompat``."""
     fmt = format_from_path(path, fmt)
     path = Path(path)
     try:
         if fmt == "csv":
+            sidecar = metadata_path(path)
+            if sidecar.exists():
+                data = json.loads(sidecar.read_text(encoding="utf-8"))
+                if isinstance(data, dict) and isinstance(data.get(_METADATA_KEY), dict):
+                    return data[_METADATA_KEY]
+                raise CrashCompatError(f"{sidecar} is not a crashcompat metadata file.")
             opener = gzip.open if path.name.lower().endswith(".gz") else open
             with opener(path, "rt", encoding="utf-8") as fh:
-                for line in fh:
-                    if line.startswith(_CSV_METADATA_PREFIX):
-                        return json.loads(line[len(_CSV_METADATA_PREFIX):])
-                    if not line.startswith("#"):
-                        break
+                first = fh.readline()
+            if first.startswith(_CSV_METADATA_PREFIX):
+                return json.loads(first[len(_CSV_METADATA_PREFIX):])
+            raise CrashCompatError(
+                f"{path} carries no crashcompat metadata: its sidecar {sidecar.name} is missing.")
         elif fmt == "parquet":
-            import pyarrow.parquet as pq
-
+            pq = require_extra("pyarrow.parquet", "reading Parquet metadata", "parquet")
             metadata = pq.read_schema(path).metadata or {}
             if _METADATA_KEY.encode() in metadata:
                 return json.loads(metadata[_METADATA_KEY.encode()])
         else:
-            import zarr
-
+            zarr = require_extra("zarr", "reading Zarr metadata", "zarr")
             attrs = zarr.open_group(str(path), mode="r").attrs
             if _METADATA_KEY in attrs:
                 return dict(attrs[_METADATA_KEY])
     except OSError as exc:
         raise CrashCompatError(f"could not read {path}: {exc.strerror or exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CrashCompatError(f"the crashcompat metadata of {path} is not valid JSON: {exc}"
+                               ) from exc
     raise CrashCompatError(f"{path} carries no crashcompat metadata.")
 
 
@@ -620,10 +844,20 @@ def _slice_column(col, lo: int, hi: int):
 
 
 def _format_numbers(values: np.ndarray) -> list[str]:
-    """Text for each number: the shortest repr that reads back to the same value."""
+    """Text for each number: the shortest repr that reads back to the same value; NaN as
+    ``NaN`` (polars reads ``NaN`` and ``inf`` as floats by default, but not ``nan``)."""
     if values.dtype.kind == "f":
-        return list(map(float.__repr__, values.tolist()))
+        text = list(map(float.__repr__, values.tolist()))
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            text[i] = "NaN"
+        return text
     return list(map(str, values.tolist()))
+
+
+def _field_metadata(name: str) -> dict:
+    """Parquet field metadata (bytes -> bytes) from :func:`column_attrs`."""
+    return {k.encode(): (v if isinstance(v, str) else json.dumps(v)).encode()
+            for k, v in column_attrs(name).items()}
 
 
 def _format_column(col: np.ndarray) -> list[str]:
