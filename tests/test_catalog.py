@@ -25,6 +25,13 @@ NAMED_US = ["F-150", "F-150 Lightning", "F-250 Super Duty", "Silverado 1500", "S
             "Expedition", "Explorer", "Grand Cherokee", "RAV4", "CR-V", "Model Y",
             "Hummer EV pickup", "R1T", "Cybertruck"]
 NAMED_CARS = ["Mirage", "fortwo", "Civic", "Corolla", "Camry", "Accord", "Model 3"]
+# issue 15 requirement 2: the vehicles a US analyst meets
+NAMED_KEI_IMPORTS = ["Acty truck", "Sambar truck", "Sambar van", "Minicab truck", "Carry truck",
+                     "Every van", "Hijet truck"]
+NAMED_NEW_US = ["F-350 Super Duty DRW", "3500 DRW", "Silverado 3500HD DRW", "Sierra 3500HD DRW",
+                "Colorado", "Ranger", "Frontier", "Silverado EV"]
+NAMED_VANS = ["Sienna", "Odyssey", "Pacifica", "Carnival"]
+FOLLOWABLE = re.compile(r"^https?://\S+$")
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +67,9 @@ def _fixture_text(**changes) -> str:
 
 def test_bundled_catalog_loads_every_file(cat):
     files = sorted(REPO_VEHICLES.rglob("*.toml"))
-    assert len(cat) == len(files) >= 42
+    assert len(cat) == len(files) >= 75  # issue 15: at least 75 vehicles
     assert cc.validate_catalog() == []
+    assert cc.validate_catalog(strict=True) == []
     # the bundled root is the source tree's vehicles/ (editable install) or the copy packaged in
     # the wheel (regular install); either way it holds exactly the source tree's files
     root = cc.bundled_root()
@@ -75,11 +83,19 @@ def test_coverage_by_class(cat):
     assert len(cat.ids("kei")) >= 15
     assert len(cat.ids("us-truck")) + len(cat.ids("us-suv")) >= 20
     assert len(cat.ids("us-car")) >= 7
-    assert cat.classes == ("kei", "us-truck", "us-suv", "us-car")
+    assert len(cat.ids("us-van")) >= 4
+    assert cat.classes == ("kei", "us-truck", "us-suv", "us-van", "us-car")
     models = {cls: {cat.record(v)["model"] for v in cat.ids(cls)} for cls in cc.CLASSES}
     assert set(NAMED_KEI) <= models["kei"]
     assert set(NAMED_US) <= models["us-truck"] | models["us-suv"]
     assert set(NAMED_CARS) <= models["us-car"]
+    assert set(NAMED_VANS) <= models["us-van"]
+    names = {cat[v].name for v in cat}
+    for model in NAMED_NEW_US:
+        assert any(f" {model} (" in n for n in names), model
+    imports = [v for v in cat.ids("kei") if cat.record(v)["model_years"].startswith("199")]
+    assert {cat.record(v)["model"] for v in imports} == set(NAMED_KEI_IMPORTS)  # 25-year rule
+    assert all(cat.record(v)["model_years"] <= "1999" for v in imports)
     kinds = {cat.record(v)["body"] for v in cat.ids("kei")}
     assert {"car", "van", "pickup"} <= kinds  # cars, vans and trucks
     assert any(cat.record(v)["powertrain"] == "ev" for v in cat.ids("kei"))
@@ -124,18 +140,22 @@ def test_every_vehicle_is_valid_and_matches_its_record(cat):
 def test_every_numeric_field_has_provenance(cat):
     for vid in cat:
         rec = cat.record(vid)
+        assert rec.get("trim"), vid
         for name in cc.FIELDS:
-            if name in ("displacement_cc", "front_axle_load_fraction") and name not in rec["fields"]:
-                continue
+            if cc.FIELDS[name].default_method is None and name not in rec["fields"]:
+                continue  # optional figures (displacement, performance) may be absent
             f = rec["fields"][name]
             assert f["unit"] == cc.FIELDS[name].unit
             assert f["kind"] in ("spec", "estimate"), (vid, name)
             if f["kind"] == "spec":
-                assert f["source"] and f["tag"] in ("S", "M"), (vid, name)
-                if f["tag"] == "M":
-                    assert "not re-checked" in f["source"], (vid, name)
+                # issue 15 req 1: re-checked, with a source a reader can open and the date read
+                assert f["source"] and f["tag"] == "S", (vid, name)
+                assert all(FOLLOWABLE.match(part.strip()) for part in f["ref"].split(";")), (vid, name)
+                assert re.fullmatch(r"20\d\d-\d\d-\d\d", f["accessed"]), (vid, name)
+                assert f["trim"], (vid, name)
             else:
                 assert f["method"], (vid, name)
+            assert "VEHICLE_DATA" not in str(f.get("source")) + str(f.get("method")), (vid, name)
 
 
 def test_bundled_files_write_every_field_and_tag_every_figure():
@@ -147,7 +167,7 @@ def test_bundled_files_write_every_field_and_tag_every_figure():
         for name, entry in doc.items():
             if isinstance(entry, dict) and "value" in entry:
                 assert entry.get("tag") in ("S", "M", "E"), (path.name, name)
-                if "lb" in str(entry.get("source", entry.get("method", ""))):
+                if re.search(r"\d lb\b", str(entry.get("source", entry.get("method", "")))):
                     assert path.parent.name.startswith("us-")
 
 
@@ -373,8 +393,10 @@ def test_record_has_every_field_with_unit_kind_and_provenance(cat):
     for name, f in rec["fields"].items():
         assert {"value", "unit", "kind"} <= set(f)
         assert f.get("source") or f.get("method")
+    in_file = tomllib.loads((REPO_VEHICLES / "kei" / "nissan-sakura.toml").read_text())
+    assert rec["fields"]["curb_mass_kg"]["value"] == in_file["curb_mass_kg"]["value"]
     rec["fields"]["curb_mass_kg"]["value"] = 0  # a copy: the catalog is unchanged
-    assert cat.record("kei/nissan-sakura")["fields"]["curb_mass_kg"]["value"] == 1075
+    assert cat.record("kei/nissan-sakura")["fields"]["curb_mass_kg"]["value"] == in_file["curb_mass_kg"]["value"]
 
 
 def test_content_hash_changes_with_content(tmp_path):
@@ -400,3 +422,185 @@ def test_readme_documents_every_key_and_method():
     for method in estimators.METHODS.values():
         for param in method.params:
             assert f"`{param}`" in readme, (method.name, param)
+
+
+# --- provenance: ref, accessed, trim; strict validation ---------------------------------------
+
+
+@pytest.mark.parametrize("ref", [
+    "https://carblo.net/?p=33008", "http://dev.home.kingsoft.jp/news/transport/motorfan/10013535.html",
+    "https://a.example/x ; https://b.example/y", "NHTSA test 10123", "NHTSA NCAP test 9876",
+    "DOT HS 805 732", "SAE 1999-01-0064", "SAE 740565", "IIHS CEF1809", "10.4271/1999-01-0064",
+    "49 CFR 581", "Regulation (EU) No 1230/2012", "TRB Special Report 286"])
+def test_followable_refs(ref):
+    assert cc.is_followable_ref(ref)
+
+
+@pytest.mark.parametrize("ref", [
+    "none: not re-checked against a source in the 2026-12 pass", "ecomodder.com (Mitsubishi USA)",
+    "VEHICLE_DATA.md", "../shared/notes.md", "https://a.example/x ; none", "", "   ", None, 42])
+def test_unfollowable_refs(ref):
+    assert not cc.is_followable_ref(ref)
+
+
+def test_strict_validation_fails_on_published_figures_without_a_followable_ref():
+    folder = DATA / "provenance"
+    file = str(folder / "kei" / "no-ref.toml")
+    assert cc.validate_catalog([folder]) == []  # loads: the gaps are not errors by default
+    gaps = cc.scan_catalog([folder]).provenance
+    strict = cc.validate_catalog([folder], strict=True)
+    assert [str(p) for p in strict] == [str(p) for p in gaps]
+    assert {(p.file, p.key) for p in strict} == {
+        (file, "curb_mass_kg.ref"), (file, "curb_mass_kg.accessed"), (file, "length_m.ref"),
+        (file, "width_m.accessed"), (file, "height_m.tag")}
+    text = {p.key: str(p) for p in strict}
+    assert text["curb_mass_kg.ref"] == (
+        f"{file}: curb_mass_kg is a published figure without a ref (give a URL or a document id a "
+        "reader can open, or make it kind = \"estimate\" with its method)")
+    assert "'none: not re-checked' is not a URL or a recognised document id" in text["length_m.ref"]
+    # the URL + SAE id wheelbase and the NHTSA-test-number displacement (TOML date) pass
+    rec = cc.load_catalog([folder]).record("kei/no-ref")["fields"]
+    assert rec["displacement_cc"]["accessed"] == "2026-12-01"
+    assert rec["wheelbase_m"]["ref"] == "https://example.org/spec ; SAE 1999-01-0064"
+
+
+def test_accessed_must_be_an_iso_date(tmp_path):
+    line = next(x for x in _fixture_text().splitlines() if x.startswith("length_m"))
+    bad = line.replace('source = "test fixture"', 'source = "test fixture", accessed = "1 Dec 2026"')
+    _user_file(tmp_path, "kei/x.toml", _fixture_text(**{line: bad}))
+    (p,) = _problems(tmp_path)
+    assert p.key == "length_m.accessed" and "ISO date" in p.expected and "1 Dec 2026" in p.found
+
+
+def test_strict_requires_trim_in_bundled_files_only(tmp_path, monkeypatch):
+    fixture = _fixture_text()  # no trim
+    user = tmp_path / "user"
+    _user_file(user, "kei/test-ok.toml", fixture)
+    assert not [p for p in cc.scan_catalog([user]).provenance if p.key == "trim"]
+    bundled = tmp_path / "bundled"
+    _user_file(bundled, "kei/test-ok.toml", fixture)
+    monkeypatch.setattr(cc, "bundled_root", lambda: bundled)
+    (gap,) = [p for p in cc.scan_catalog().provenance if p.key == "trim"]
+    assert "key 'trim' is missing" in str(gap)
+
+
+def test_figure_of_another_trim_says_so():
+    cat = cc.load_catalog([DATA / "measured"])
+    f = cat.record("us-van/test-van")["fields"]
+    assert f["accel_0_60_mph_s"]["trim"] == "another grade" and f["accel_0_60_mph_s"]["trim_differs"]
+    assert f["power_kw"]["trim"] == "fixture grade" and not f["power_kw"]["trim_differs"]
+
+
+def test_bundled_files_cite_nothing_outside_the_repository():
+    for path in [*REPO_VEHICLES.rglob("*.toml"), REPO_VEHICLES / "README.md"]:
+        text = path.read_text()
+        assert "VEHICLE_DATA" not in text and "PHYSICS.md" not in text, path.name
+        assert "../" not in text and "/work/" not in text, path.name
+
+
+# --- us-van, performance fields, measured stiffness ---------------------------------------
+
+
+def test_us_van_class_loads_with_its_own_constants(cat):
+    vans = cat.ids("us-van")
+    assert {cat.record(v)["body"] for v in vans} == {"van"}
+    for vid in vans:
+        v = cat[vid]
+        assert v.vehicle_class == "us-van"
+        assert (v.structure_height_low_m, v.structure_height_high_m) == estimators.STRUCTURE_BANDS_M["us-van"]
+        # stiffness_ncap_crush with the us-van crush: k = m (V/C)^2
+        c = estimators.DYNAMIC_CRUSH_BY_CLASS_M["us-van"]
+        assert v.stiffness_front_n_per_m == pytest.approx(v.mass_kg * (56 / 3.6 / c) ** 2, rel=1e-12)
+    assert cat.select(["us-van"]) == vans
+
+
+def test_performance_fields_parse_with_units():
+    cat = cc.load_catalog([DATA / "measured"])
+    v, f = cat["us-van/test-van"], cat.record("us-van/test-van")["fields"]
+    assert (v.power_kw, v.power_w) == (210.0, 210000.0)
+    assert v.torque_nm == 355.0
+    assert v.top_speed_kph == 190.0 and v.top_speed_mps == pytest.approx(190 / 3.6)
+    assert v.speed_limiter_kph == 180.0 and v.speed_limiter_mps == pytest.approx(50.0)
+    assert (v.accel_0_60_mph_s, v.accel_0_100_kph_s) == (7.0, 7.6)
+    assert v.driven_wheels == "fwd" and v.transmission is None
+    assert {f[k]["unit"] for k in ("power_kw", "torque_nm", "top_speed_kph", "accel_0_60_mph_s")} == {
+        "kW", "N m", "km/h", "s"}
+    # given Cd, estimated area (Bowling 0.85 x W x H), Cd*A computed, tyres 0.010, driven axle share
+    assert v.drag_coefficient == 0.31 and f["drag_coefficient"]["kind"] == "spec"
+    assert v.frontal_area_m2 == pytest.approx(0.85 * 2.00 * 1.75)
+    assert v.drag_area_m2 == pytest.approx(0.31 * 0.85 * 2.00 * 1.75)
+    assert f["drag_area_m2"]["inputs"] == ["drag_coefficient", "frontal_area_m2"]
+    assert v.rolling_resistance == 0.010
+    assert v.drive_axle_load_fraction == pytest.approx(0.57)  # fwd: the published front share
+
+
+def test_performance_fields_are_none_when_absent():
+    v = cc.load_catalog([DATA / "good"])["kei/test-ok"]
+    assert v.power_kw is None and v.power_w is None and v.top_speed_mps is None
+    assert v.speed_limiter_kph is None and v.driven_wheels is None
+    # still estimated: Cd for a kei tall car, Bowling area, tyres, front-driven static share
+    assert v.drag_coefficient == estimators.DRAG_COEFFICIENT_BY_SHAPE["tall-car"]
+    assert v.frontal_area_m2 == pytest.approx(0.85 * 1.475 * 1.70)
+    a = 0.42 * 2.50
+    assert v.drive_axle_load_fraction == pytest.approx(1 - a / 2.50)
+
+
+def test_performance_values_out_of_range_and_bad_driven_wheels(tmp_path):
+    text = _fixture_text(**{'powertrain = "ice"': 'powertrain = "ice"\ndriven_wheels = "front"\n'
+                                                  'transmission = "6MT"'})
+    text += 'power_kw = { value = 4000, kind = "spec", source = "test fixture" }\n'
+    _user_file(tmp_path, "kei/x.toml", text)
+    problems = {p.key: p for p in _problems(tmp_path)}
+    assert set(problems) == {"driven_wheels", "transmission", "power_kw"}
+    assert "manual, automatic" in problems["transmission"].expected
+    assert "fwd, rwd, awd, 4wd" in problems["driven_wheels"].expected
+    assert str(problems["power_kw"]).endswith("power_kw must be between 5 and 1500 kW, found 4000")
+
+
+def test_bundled_performance_figures(cat):
+    kei = cat.ids("kei")
+    with_power = [v for v in cat if cat[v].power_kw is not None]
+    assert len(with_power) >= 45
+    for vid in with_power:
+        v = cat[vid]
+        assert 10 < v.power_kw / v.mass_kg * 1000 < 500, vid  # W/kg: kei cars ~40, Hummer EV ~180
+        if vid in kei:
+            assert v.power_kw <= 47.1, vid  # the kei cars' voluntary 64 PS (47 kW) cap
+    limited = [v for v in kei if cat[v].speed_limiter_kph is not None]
+    assert all(cat[v].speed_limiter_kph <= 140 for v in limited) and len(limited) >= 14
+    for vid in cat:
+        v = cat[vid]
+        assert v.drag_area_m2 == pytest.approx(v.drag_coefficient * v.frontal_area_m2)
+        assert 0.2 <= v.drive_axle_load_fraction <= 1.0
+        if v.driven_wheels in ("awd", "4wd"):
+            assert v.drive_axle_load_fraction == 1.0
+        if cat.record(vid)["powertrain"] == "ev" and v.transmission is not None:
+            assert v.transmission == "single-speed", vid
+
+
+def test_measured_stiffness_replaces_the_class_estimate():
+    cat = cc.load_catalog([DATA / "measured"])
+    v, f = cat["us-van/test-van"], cat.record("us-van/test-van")["fields"]["stiffness_front_n_per_m"]
+    assert cat.stiffness_measured("us-van/test-van")
+    assert v.stiffness_front_n_per_m == pytest.approx(2200 * (56.3 / 3.6 / 0.64) ** 2, rel=1e-12)
+    assert f["ref"] == "NHTSA test 99999" and f["source"].startswith("made-up NCAP")
+    assert cc.validate_catalog([DATA / "measured"], strict=True) == []
+    assert not cat.stiffness_measured("kei/honda-n-box")  # the class estimate
+
+
+def test_vehicle_checks_its_optional_fields():
+    v = cc.load_catalog()["kei/honda-n-wgn"]
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match="driven_wheels"):
+        replace(v, driven_wheels="front")
+    with pytest.raises(ValueError, match="transmission"):
+        replace(v, transmission="6MT")
+    with pytest.raises(ValueError, match="drag_area_m2"):
+        replace(v, drag_area_m2=2 * v.drag_area_m2)
+    with pytest.raises(ValueError, match="power_kw must be > 0"):
+        replace(v, power_kw=0.0)
+    with pytest.raises(ValueError, match="at most 1"):
+        replace(v, drive_axle_load_fraction=1.2)
+    loaded = v.with_load(150.0)  # the performance figures travel with the vehicle
+    assert loaded.power_kw == v.power_kw and loaded.mass_kg == v.mass_kg + 150.0

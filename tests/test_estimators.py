@@ -70,7 +70,7 @@ def test_seat_x_hand_computation_and_cg_dependence():
 def test_seat_y_side_follows_drive_side():
     right = est.seat_y(1.475, "right", "driver")
     assert right == pytest.approx(-0.47 * 1.475 / 2)  # RHD driver on the right: y < 0
-    assert right == pytest.approx(-0.3466, abs=1e-4)  # VEHICLE_DATA.md: about 0.35 m
+    assert right == pytest.approx(-0.3466, abs=1e-4)  # the 0.35 m the fraction is set for
     assert est.seat_y(1.475, "right", "passenger") == pytest.approx(-right)
     assert est.seat_y(2.0, "left", "driver") == pytest.approx(0.47)
     assert est.seat_y(2.0, "left", "passenger") == pytest.approx(-0.47)
@@ -89,7 +89,8 @@ def test_frontal_stiffness_hand_computation():
 
 
 def test_pickup_is_1_5_to_2_5_times_stiffer_than_a_car():
-    # VEHICLE_DATA.md [M]: full-size pickups are commonly 1.5-2.5x stiffer than cars.
+    # The class crushes are chosen so a half-ton pickup comes out 1.6-1.9x stiffer than a car
+    # (DYNAMIC_CRUSH_BY_CLASS_M); pickups are commonly described as 1.5-2.5x stiffer.
     car = est.frontal_stiffness(1450.0, est.DYNAMIC_CRUSH_BY_CLASS_M["us-car"])
     pickup = est.frontal_stiffness(2250.0, est.DYNAMIC_CRUSH_BY_CLASS_M["us-truck"])
     assert 1.5 <= pickup / car <= 2.5
@@ -108,7 +109,7 @@ def test_crash3_barrier_fit_hand_computation():
     b = est.crash3_b(1025.0, b1, 1.475)
     assert a == pytest.approx(1025.0 * 2.2 * b1 / 1.475)
     assert b == pytest.approx(1025.0 * b1**2 / 1.475)
-    # Consistency (PHYSICS.md 4): energy per width A C + B C^2 / 2 + G with G = A^2 / (2B) equals
+    # Consistency (CRASH3, DOT HS 805 732): energy per width A C + B C^2 / 2 + G, G = A^2 / (2B), equals
     # the test's kinetic energy per width, m V^2 / (2 L), at the residual crush.
     g = a**2 / (2 * b)
     c = 0.425
@@ -126,7 +127,7 @@ def test_crush_space_side_uses_width_and_seat():
     y = est.seat_y(1.475, "right", "driver")
     side = est.crush_space_side(1.475, y)
     assert side == pytest.approx(1.475 / 2 - abs(y) - 0.20)
-    assert 0.15 <= side <= 0.25  # VEHICLE_DATA.md: 0.15-0.25 m in small cars [E]
+    assert 0.15 <= side <= 0.25  # a small car's door-to-occupant depth (the assumption's aim)
     assert est.crush_space_side(2.0, est.seat_y(2.0, "left", "driver")) > side
 
 
@@ -191,3 +192,92 @@ def test_named_methods_follow_their_inputs():
     assert crash3("crash3_a_side_n_per_m", _resolver(kb)) > 0
     assert math.isclose(crash3("crash3_b_front_n_per_m2", _resolver({**kb, "mass_kg": 1950.0})),
                         2 * b_front)
+
+
+# --- us-van, aerodynamics, tyres, driven axle, measured stiffness ---------------------------
+
+
+def test_us_van_constants_are_defined_for_every_class_table():
+    assert est.DYNAMIC_CRUSH_BY_CLASS_M["us-van"] == 0.60
+    assert est.structure_height_band("us-van") == est.structure_height_band("us-suv")
+    from crashcompat.catalog.loading import CLASSES
+
+    for cls in CLASSES:  # every class has a crush and a band, so no class default can fail
+        assert cls in est.DYNAMIC_CRUSH_BY_CLASS_M and cls in est.STRUCTURE_BANDS_M
+
+
+def test_frontal_area_bowling_rule():
+    # width x height x 0.85 for cars, x 1.00 for trucks (Bowling's rule)
+    assert est.frontal_area(1.475, 1.79, "car") == pytest.approx(0.85 * 1.475 * 1.79)
+    assert est.frontal_area(1.475, 1.78, "van") == pytest.approx(0.85 * 1.475 * 1.78)
+    assert est.frontal_area(2.03, 1.95, "pickup") == pytest.approx(2.03 * 1.95)
+    assert est.frontal_area(2.0, 1.5, "car", factor=0.8) == pytest.approx(2.4)
+
+
+@pytest.mark.parametrize("cls, body, layout, shape", [
+    ("kei", "car", "front-engine", "tall-car"), ("kei", "van", "cab-over", "cab-over"),
+    ("kei", "pickup", "cab-over", "cab-over"), ("us-car", "car", "front-engine", "car"),
+    ("us-car", "car", "ev-floor", "car"), ("us-suv", "suv", "front-engine", "suv"),
+    ("us-van", "van", "front-engine", "van"), ("us-truck", "pickup", "front-engine", "pickup")])
+def test_aero_shape(cls, body, layout, shape):
+    assert est.aero_shape(cls, body, layout) == shape
+
+
+def test_drag_coefficients_lie_in_the_published_class_ranges():
+    cd = est.DRAG_COEFFICIENT_BY_SHAPE
+    assert 0.22 <= cd["car"] <= 0.40 and 0.22 <= cd["tall-car"] <= 0.40  # saloon cars 0.22-0.4
+    assert 0.35 <= cd["cab-over"] <= 0.50  # light vans 0.35-0.5
+    assert 0.30 <= cd["suv"] <= 0.40 and 0.35 <= cd["pickup"] <= 0.45
+    assert cd["car"] < cd["tall-car"] < cd["cab-over"]  # boxier shapes, more drag
+    assert est.drag_area(0.30, 2.2) == pytest.approx(0.66)
+    with pytest.raises(ValueError, match="known"):
+        est.drag_coefficient_by_shape("boat")
+
+
+def test_rolling_resistance_is_the_trb_average():
+    assert est.rolling_resistance() == 0.010
+    assert est.rolling_resistance(0.008) == 0.008
+
+
+@pytest.mark.parametrize("wheels, expected", [("fwd", 0.6), ("rwd", 0.4), ("awd", 1.0), ("4wd", 1.0)])
+def test_drive_axle_load_fraction_is_statics(wheels, expected):
+    assert est.drive_axle_load_fraction(0.6, wheels) == pytest.approx(expected)
+
+
+def test_drive_axle_load_fraction_rejects_unknown_wheels():
+    with pytest.raises(ValueError, match="fwd, rwd"):
+        est.drive_axle_load_fraction(0.6, "front")
+
+
+@pytest.mark.parametrize("layout, body, wheels", [
+    ("front-engine", "car", "fwd"), ("front-engine", "suv", "fwd"), ("front-engine", "pickup", "rwd"),
+    ("cab-over", "pickup", "rwd"), ("cab-over", "van", "rwd"), ("rear-engine", "car", "rwd"),
+    ("ev-floor", "suv", "awd")])
+def test_default_driven_wheels(layout, body, wheels):
+    assert est.default_driven_wheels(layout, body) == wheels
+
+
+def test_drive_axle_method_uses_the_cg_when_no_axle_load_is_given():
+    base = {"wheelbase_m": 2.5, "cg_to_front_axle_m": 1.0, "layout": "front-engine", "body": "car"}
+    m = est.METHODS["drive_axle_static"].compute
+    # a = 1.0 m of 2.5 m: 60 % of the weight on the front axle
+    assert m("drive_axle_load_fraction", _resolver(base)) == pytest.approx(0.6)
+    assert m("drive_axle_load_fraction", _resolver({**base, "driven_wheels": "rwd"})) == pytest.approx(0.4)
+    given = {**base, "front_axle_load_fraction": 0.55}
+    assert m("drive_axle_load_fraction", _resolver(given)) == pytest.approx(0.55)
+
+
+def test_measured_stiffness_is_the_energy_balance_of_the_test():
+    m = est.METHODS["stiffness_ncap_measured"].compute
+    k = m("stiffness_front_n_per_m", _resolver({}), test_mass_kg=1600.0, test_speed_kph=56.0,
+          max_crush_m=0.55)
+    assert 0.5 * k * 0.55**2 == pytest.approx(0.5 * 1600.0 * (56 * KPH) ** 2)
+    assert k == pytest.approx(est.frontal_stiffness(1600.0, 0.55))
+    # residual crush only: dynamic = residual / 0.85
+    k_res = m("stiffness_front_n_per_m", _resolver({}), test_mass_kg=1600.0, test_speed_kph=56.0,
+              residual_crush_m=0.85 * 0.55)
+    assert k_res == pytest.approx(k)
+    with pytest.raises(ValueError, match="exactly one"):
+        m("stiffness_front_n_per_m", _resolver({}), test_mass_kg=1600.0, test_speed_kph=56.0)
+    with pytest.raises(ValueError, match="test_mass_kg"):
+        m("stiffness_front_n_per_m", _resolver({}), max_crush_m=0.5)

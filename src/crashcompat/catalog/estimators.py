@@ -8,9 +8,9 @@ when an input changes, and a test can check the method by hand.
 The bottom of the module holds `METHODS`: the name a catalog file uses for each method, the
 fields it can fill, and how it reads its inputs. `vehicles/README.md` documents the same table.
 
-Sources and tags follow VEHICLE_DATA.md: [S] seen in a published source, [M] commonly quoted and
-not re-checked, [E] estimate. Numbers marked (assumption) are engineering choices exposed as
-parameters; they are not measurements.
+Tags as in the catalog files (vehicles/README.md): [S] seen in the source cited, [M] commonly
+quoted and not re-checked, [E] estimate. Numbers marked (assumption) are engineering choices
+exposed as parameters, with the reasoning beside them; they are not measurements.
 """
 
 from __future__ import annotations
@@ -45,15 +45,24 @@ __all__ = [
     "crush_space_side",
     "crush_space_rear",
     "structure_height_band",
+    "frontal_area",
+    "drag_coefficient_by_shape",
+    "aero_shape",
+    "drag_area",
+    "rolling_resistance",
+    "default_driven_wheels",
+    "drive_axle_load_fraction",
     "Method",
     "METHODS",
 ]
 
 #: Standard driver mass, kg: the 75 kg driver of the EU "mass in running order" definition
-#: (Regulation (EU) No 1230/2012, Art. 2) and VEHICLE_DATA.md's "driver 75 kg unless stated".
+#: (Regulation (EU) No 1230/2012, Art. 2).
 STANDARD_DRIVER_KG = 75.0
 
-#: US NCAP full-width rigid-barrier test speed, 35 mph = 56 km/h [S] (VEHICLE_DATA.md).
+#: US NCAP full-width rigid-barrier test speed, 35 mph = 56 km/h [S] (NHTSA NCAP FAQ: "vehicles
+#: are crashed into a fixed barrier at 35 miles per hour", archived 2004-10-19 at
+#: https://webharvest.gov/peth04/20041019044257/http://www.nhtsa.dot.gov/ncap/info.html).
 NCAP_FULL_WIDTH_SPEED_MPS = 56.0 * KPH
 
 #: Engine/drive layouts the estimators know (identity key ``layout``).
@@ -66,8 +75,9 @@ BODIES = ("car", "suv", "van", "pickup")
 
 # --- tables of stated assumptions -------------------------------------------------------------
 
-#: Track / overall width (assumption): N-WGN 1305/1475 = 0.885, Jimny 1270-1280/1475 = 0.86-0.87
-#: [S, VEHICLE_DATA.md]; 0.87 is taken for every vehicle without a published track.
+#: Track / overall width (assumption): the kei treads published in the catalog give 0.87-0.885
+#: (N-WGN 1,305/1,475, Dayz 1,290-1,300/1,475, Hustler 1,285-1,300/1,475; sources in those
+#: files); 0.87, the low end, is taken for every vehicle without a published track.
 TRACK_WIDTH_RATIO = 0.87
 
 #: Share of the total overhang (length - wheelbase) that lies ahead of the front axle
@@ -76,26 +86,31 @@ TRACK_WIDTH_RATIO = 0.87
 FRONT_OVERHANG_SHARE = {"cab-over": 0.30, "pickup": 0.43, "default": 0.50}
 
 #: CG distance behind the front axle as a fraction of the wheelbase, by layout (assumption):
-#: front-engine 0.42 (VEHICLE_DATA.md: 40-45 % for front-engined cars [E]); cab-over 0.45
-#: (engine under the seats moves mass back, empty bed keeps the rear light); ev-floor 0.48 (floor
-#: pack, near 50/50: Model Y gross weight distribution 46/54 front/rear [S, owner's manual data]);
-#: rear-engine 0.55 (engine behind the rear seat, about 45/55).
+#: front-engine 0.42 (engine ahead of the cabin: about 58 % of the weight on the front axle);
+#: cab-over 0.45 (engine under the seats moves mass back, empty bed keeps the rear light);
+#: ev-floor 0.48 (a floor battery pack puts the CG near mid-wheelbase); rear-engine 0.55 (engine
+#: behind the rear seat, about 45/55).
 CG_FRACTION_BY_LAYOUT = {"front-engine": 0.42, "cab-over": 0.45, "ev-floor": 0.48, "rear-engine": 0.55}
 
 #: Driver H-point behind the front axle as a fraction of the wheelbase, by layout (assumption).
-#: 0.34 for front-engine and ev-floor cars puts a kei driver about 0.2 m ahead of the CG, the low
-#: end of VEHICLE_DATA.md's 0.2-0.6 m [E]; cab-over drivers sit over the front axle (0.02);
-#: rear-engine two-seaters sit near mid-wheelbase (0.45).
+#: 0.34 for front-engine and ev-floor cars puts a kei driver about 0.2 m ahead of the CG;
+#: cab-over drivers sit over the front axle (0.02); rear-engine two-seaters sit near
+#: mid-wheelbase (0.45).
 SEAT_FRACTION_BY_LAYOUT = {"front-engine": 0.34, "ev-floor": 0.34, "cab-over": 0.02, "rear-engine": 0.45}
 
 #: Seat centre-line offset from the vehicle centre line as a fraction of the half width
-#: (assumption), set so that a 1.475 m wide kei car gives VEHICLE_DATA.md's 0.35 m [E].
+#: (assumption), set so that a 1.475 m wide kei car puts its driver 0.35 m off the centre line.
 SEAT_Y_HALF_WIDTH_FRACTION = 0.47
 
 #: Dynamic crush in the 56 km/h full-width test, by class, m (assumption): kei front ends are
-#: short (0.50 m); US cars and SUVs 0.60 m; pickups 0.55 m, which makes a 2.2 t half-ton pickup
-#: 1.6-1.9x stiffer than a 1.4-1.6 t car, inside the 1.5-2.5x that VEHICLE_DATA.md gives [M].
-DYNAMIC_CRUSH_BY_CLASS_M = {"kei": 0.50, "us-car": 0.60, "us-suv": 0.60, "us-truck": 0.55}
+#: short (0.50 m); US cars and SUVs 0.60 m; minivans (us-van) 0.60 m like the cars and crossovers
+#: whose unibody platforms they share, with front overhangs as long; pickups 0.55 m, which makes a
+#: 2.2 t half-ton pickup 1.6-1.9x stiffer than a 1.4-1.6 t car (pickup fronts are commonly
+#: described as stiffer than cars'; NHTSA analysed the trend over 175 LTV NCAP tests in Park et
+#: al., SAE 1999-01-0064, whose figures were not read for this table). Replaced per vehicle by
+#: `stiffness_ncap_measured` where an NCAP report gives the crush.
+DYNAMIC_CRUSH_BY_CLASS_M = {"kei": 0.50, "us-car": 0.60, "us-suv": 0.60, "us-van": 0.60,
+                            "us-truck": 0.55}
 
 #: Ratio of residual (measured after the test) to dynamic crush (assumption): 10-15 % of the
 #: crush springs back in a rigid-barrier test; 0.85 is taken.
@@ -127,17 +142,60 @@ OCCUPANT_HALF_WIDTH_M = 0.20
 REAR_CRUSH_SHARE = {"pickup": 1.5, "default": 0.8}
 
 #: Height band (low, high) of the front energy-absorbing structure above the ground, m.
-#: kei 0.40-0.50 [E] and us-truck (half-ton pickups) 0.55-0.65 [E] from VEHICLE_DATA.md;
-#: us-car 0.406-0.508 = the US Part 581 bumper zone, 16-20 in [S, PHYSICS.md 4]; us-suv
-#: 0.45-0.60 (assumption: the 2003 voluntary commitment makes SUV rails overlap the Part 581
-#: zone); us-truck-hd 0.62-0.78 (assumption: VEHICLE_DATA.md says only "heavy-duty higher").
+#: us-car 0.406-0.508 = the bumper zone of the US bumper standard, 16-20 in (49 CFR Part 581)
+#: [M]; kei 0.40-0.50 (assumption: small cars on 12-14 in wheels carry the beam just below the
+#: US zone's middle); us-suv 0.45-0.60 (assumption: the industry's 2003 voluntary compatibility
+#: commitment has light trucks' primary structure overlap the Part 581 zone, so the band reaches
+#: down into it); us-van 0.45-0.60, as us-suv (assumption: minivans are light trucks under the
+#: same commitment; their car-based structures sit no higher than a crossover's); us-truck
+#: (half-ton pickups) 0.55-0.65 (assumption: frame rails on 17-20 in wheels, overlapping the top
+#: of the zone); us-truck-hd 0.62-0.78 (assumption: heavy-duty pickups ride about 0.1 m higher).
 STRUCTURE_BANDS_M = {
     "kei": (0.40, 0.50),
     "us-car": (0.406, 0.508),
     "us-suv": (0.45, 0.60),
+    "us-van": (0.45, 0.60),
     "us-truck": (0.55, 0.65),
     "us-truck-hd": (0.62, 0.78),
 }
+
+#: Frontal area / (overall width x overall height) (Bowling's rule of thumb, as given with an
+#: air-drag chart at http://www.bgsoflex.com/airdragchart.html, read 2026-12-01 [S]): 0.85 for
+#: cars, 1.00 for trucks. Here "truck" means an open-bed pickup (kei trucks included); vans, SUVs
+#: and cars take 0.85. Width without mirrors, so the mirrors' area is left out (crude).
+FRONTAL_AREA_FACTOR = {"pickup": 1.00, "default": 0.85}
+
+#: Drag coefficient Cd by body shape (assumption; no Cd of any catalog vehicle was found). A
+#: vehicle-technology handbook page gives saloon cars 0.22-0.4 and light vans 0.35-0.5
+#: (https://www.civilengineeringhandbook.tk/vehicle-technology/1424drag-coefficient.html, read
+#: 2026-12-01); a consumer summary gives SUVs and crossovers about 0.30-0.40 and pickups about
+#: 0.35-0.45 (https://kevinsautos.com/faq/what-is-the-drag-coefficient-of-a-normal-car.html,
+#: read 2026-12-01). Chosen inside those ranges:
+#:   car 0.30 (modern US sedans and hatchbacks, mid-range);
+#:   tall-car 0.34 (kei passenger cars: a 1.5-1.8 m box on a 1.48 m width with a short nose, so
+#:   higher than a sedan but below a light van);
+#:   suv 0.36 (crossovers and SUVs, middle of 0.30-0.40 pulled up for body-on-frame SUVs);
+#:   van 0.33 (minivans: a sloped nose and smooth sides, bottom of the light-van range less a
+#:   little for their car-like fronts);
+#:   cab-over 0.42 (kei vans and trucks: flat vertical front face; middle of the light-van range);
+#:   pickup 0.45 (top of the pickup range: open bed, tall grille).
+DRAG_COEFFICIENT_BY_SHAPE = {"car": 0.30, "tall-car": 0.34, "suv": 0.36, "van": 0.33,
+                             "cab-over": 0.42, "pickup": 0.45}
+
+#: Rolling-resistance coefficient of the tyres, 1: 0.010, the average of the passenger-tyre
+#: population in TRB Special Report 286, "Tires and Passenger Vehicle Fuel Economy" (2006),
+#: range 0.007-0.017, as quoted at https://ecomodder.com/forum/341665-post2.html (read
+#: 2026-12-01) [M]. Taken for cars and light trucks alike (assumption: the same post's single
+#: light-truck tyre example, 0.00745, lies inside the passenger range, and no light-truck class
+#: average was found).
+ROLLING_RESISTANCE = 0.010
+
+#: Driven wheels assumed when a file does not say (assumption): front-engine cars, SUVs and vans
+#: drive the front wheels (the base trims of the transverse-engine crossovers and minivans);
+#: front-engine pickups, cab-over and rear-engine vehicles the rear; ev-floor vehicles all four
+#: (most US battery pickups and SUVs have a motor on each axle).
+DEFAULT_DRIVEN_WHEELS = {("front-engine", "pickup"): "rwd", "front-engine": "fwd",
+                         "cab-over": "rwd", "rear-engine": "rwd", "ev-floor": "awd"}
 
 
 def _lookup(table: dict, key: str, what: str):
@@ -159,7 +217,7 @@ def standard_load(occupants: float = 1.0, occupant_mass_kg: float = STANDARD_DRI
 
 
 def track_from_width(width_m: float, ratio: float = TRACK_WIDTH_RATIO) -> float:
-    """Track (tread), m: ``ratio * width_m``, ratio 0.87 (assumption, from N-WGN and Jimny [S])."""
+    """Track (tread), m: ``ratio * width_m``, ratio 0.87 (assumption, see `TRACK_WIDTH_RATIO`)."""
     return ratio * width_m
 
 
@@ -189,8 +247,8 @@ def cg_from_axle_load(wheelbase_m: float, front_axle_load_fraction: float) -> fl
 def cg_from_layout(wheelbase_m: float, layout: str, fraction: float | None = None) -> float:
     """CG distance behind the front axle, m: ``fraction * wheelbase_m``.
 
-    ``fraction`` by layout (assumption; VEHICLE_DATA.md gives 40-45 % for front-engined cars):
-    front-engine 0.42, cab-over 0.45, ev-floor 0.48, rear-engine 0.55.
+    ``fraction`` by layout (assumption, see `CG_FRACTION_BY_LAYOUT`): front-engine 0.42,
+    cab-over 0.45, ev-floor 0.48, rear-engine 0.55.
     """
     if fraction is None:
         fraction = _lookup(CG_FRACTION_BY_LAYOUT, layout, "CG fraction")
@@ -207,9 +265,9 @@ def yaw_inertia_dynamic_index(
 ) -> float:
     """Yaw moment of inertia, kg m^2: ``I_z = DI * m * a * b``.
 
-    a, b: CG to front and rear axle. The dynamic index DI = k^2/(a b) is close to 1 (0.8-1.2) for
-    most passenger cars (VEHICLE_DATA.md, after Garrott et al. / Heydinger et al., NHTSA
-    inertial-parameter data [E/M]); default 1.0.
+    a, b: CG to front and rear axle. The dynamic index DI = k^2/(a b) is commonly quoted as close
+    to 1 (0.8-1.2) for passenger cars from NHTSA's measured inertial parameters (Garrott et al.,
+    SAE 881767; Heydinger et al., SAE 1999-01-1336) [M]; default 1.0.
     """
     return dynamic_index * mass_kg * a_m * b_m
 
@@ -234,7 +292,7 @@ def seat_y(
     """Seat lateral position from the centre line, m (y to the left): ``+-fraction * width_m / 2``.
 
     The driver sits on the ``drive_side`` (right-hand drive: y < 0), the front passenger opposite.
-    ``fraction`` 0.47 (assumption; a 1.475 m kei car gives 0.35 m, VEHICLE_DATA.md [E]).
+    ``fraction`` 0.47 (assumption; a 1.475 m kei car gives 0.35 m).
     """
     if drive_side not in ("left", "right") or seat not in ("driver", "passenger"):
         raise ValueError(f"drive_side must be left/right and seat driver/passenger, got {drive_side!r}, {seat!r}")
@@ -246,10 +304,11 @@ def seat_y(
 def frontal_stiffness(
     mass_kg: float, dynamic_crush_m: float, test_speed_mps: float = NCAP_FULL_WIDTH_SPEED_MPS
 ) -> float:
-    """Linear frontal stiffness, N/m: ``k = m * (V / C)^2`` (PHYSICS.md 4, VEHICLE_DATA.md).
+    """Linear frontal stiffness, N/m: ``k = m * (V / C)^2``.
 
-    A linear spring stopping mass m from speed V in a crush C stores ``m V^2 / 2 = k C^2 / 2``.
-    V: US NCAP full-width speed 56 km/h [S]; C: dynamic crush by class (assumption, see
+    Energy balance of a linear spring stopping mass m from speed V in a crush C:
+    ``m V^2 / 2 = k C^2 / 2``. V: US NCAP full-width speed 56 km/h [S]; C: the maximum (dynamic)
+    crush, measured (`stiffness_ncap_measured`) or by class (assumption, see
     `DYNAMIC_CRUSH_BY_CLASS_M`).
     """
     return mass_kg * (test_speed_mps / dynamic_crush_m) ** 2
@@ -262,17 +321,18 @@ def face_stiffness(front_stiffness_n_per_m: float, ratio: float) -> float:
 
 def barrier_b1(test_speed_mps: float, residual_crush_m: float, b0_mps: float) -> float:
     """Slope b1 of the CRASH3 barrier fit ``V = b0 + b1 * C``, 1/s: ``(V - b0) / C``
-    (Campbell, SAE 740565; PHYSICS.md 4). C is the residual crush, m."""
+    (Campbell, SAE 740565). C is the residual crush, m."""
     return (test_speed_mps - b0_mps) / residual_crush_m
 
 
 def crash3_a(mass_kg: float, b0_mps: float, b1_per_s: float, crush_width_m: float) -> float:
-    """CRASH3 A coefficient, force per unit width, N/m: ``A = m * b0 * b1 / L`` (PHYSICS.md 4)."""
+    """CRASH3 A coefficient, force per unit width, N/m: ``A = m * b0 * b1 / L`` (Campbell,
+    SAE 740565; CRASH3 User's Guide, NHTSA DOT HS 805 732)."""
     return mass_kg * b0_mps * b1_per_s / crush_width_m
 
 
 def crash3_b(mass_kg: float, b1_per_s: float, crush_width_m: float) -> float:
-    """CRASH3 B coefficient, N/m^2: ``B = m * b1^2 / L`` (PHYSICS.md 4)."""
+    """CRASH3 B coefficient, N/m^2: ``B = m * b1^2 / L`` (Campbell, SAE 740565; DOT HS 805 732)."""
     return mass_kg * b1_per_s**2 / crush_width_m
 
 
@@ -296,8 +356,7 @@ def crush_space_side(
 ) -> float:
     """Side crush space, m: door skin to occupant, ``width/2 - |seat_y| - occupant half width``.
 
-    Half hip breadth 0.20 m (assumption); a 1.475 m kei car gives 0.19 m, inside the 0.15-0.25 m
-    of VEHICLE_DATA.md [E]. Floored at 0.05 m.
+    Half hip breadth 0.20 m (assumption); a 1.475 m kei car gives 0.19 m. Floored at 0.05 m.
     """
     return max(0.05, width_m / 2.0 - abs(seat_y_m) - occupant_half_width_m)
 
@@ -313,10 +372,72 @@ def crush_space_rear(rear_overhang_m: float, body: str, share: float | None = No
 def structure_height_band(band: str) -> tuple[float, float]:
     """Height band (low, high) of the front structure above the ground, m, by class band.
 
-    kei 0.40-0.50 [E], us-car 0.406-0.508 (Part 581 zone [S]), us-suv 0.45-0.60 (assumption),
-    us-truck 0.55-0.65 [E], us-truck-hd 0.62-0.78 (assumption); see `STRUCTURE_BANDS_M`.
+    us-car 0.406-0.508 (49 CFR 581 zone), kei 0.40-0.50, us-suv and us-van 0.45-0.60, us-truck
+    0.55-0.65, us-truck-hd 0.62-0.78 (assumptions); see `STRUCTURE_BANDS_M`.
     """
     return _lookup(STRUCTURE_BANDS_M, band, "structure height band")
+
+
+def frontal_area(width_m: float, height_m: float, body: str, factor: float | None = None) -> float:
+    """Frontal area, m^2: ``factor * width_m * height_m``.
+
+    Bowling's rule [S, see `FRONTAL_AREA_FACTOR`]: factor 0.85 for cars (and here SUVs and vans),
+    1.00 for pickups.
+    """
+    if factor is None:
+        factor = FRONTAL_AREA_FACTOR["pickup" if body == "pickup" else "default"]
+    return factor * width_m * height_m
+
+
+def aero_shape(vehicle_class: str, body: str, layout: str) -> str:
+    """The shape key of `DRAG_COEFFICIENT_BY_SHAPE` for a vehicle: cab-over layouts are
+    ``cab-over``; otherwise pickups ``pickup``, vans ``van``, SUVs ``suv``; cars are ``tall-car``
+    in the kei class and ``car`` elsewhere."""
+    if layout == "cab-over":
+        return "cab-over"
+    if body in ("pickup", "van", "suv"):
+        return body
+    return "tall-car" if vehicle_class == "kei" else "car"
+
+
+def drag_coefficient_by_shape(shape: str) -> float:
+    """Drag coefficient Cd, 1, by body shape (assumption, see `DRAG_COEFFICIENT_BY_SHAPE`)."""
+    return _lookup(DRAG_COEFFICIENT_BY_SHAPE, shape, "drag coefficient")
+
+
+def drag_area(drag_coefficient: float, frontal_area_m2: float) -> float:
+    """Drag area, m^2: ``Cd * A`` (aerodynamic drag force ``rho * Cd * A * v^2 / 2``)."""
+    return drag_coefficient * frontal_area_m2
+
+
+def rolling_resistance(coefficient: float = ROLLING_RESISTANCE) -> float:
+    """Rolling-resistance coefficient, 1: 0.010 (TRB Special Report 286, 2006, passenger-tyre
+    average [M]; taken for light trucks too, assumption)."""
+    return coefficient
+
+
+def default_driven_wheels(layout: str, body: str) -> str:
+    """Driven wheels assumed from the layout and body (see `DEFAULT_DRIVEN_WHEELS`)."""
+    if (layout, body) in DEFAULT_DRIVEN_WHEELS:
+        return DEFAULT_DRIVEN_WHEELS[(layout, body)]
+    return _lookup(DEFAULT_DRIVEN_WHEELS, layout, "driven wheels")
+
+
+def drive_axle_load_fraction(front_axle_load_fraction: float, driven_wheels: str) -> float:
+    """Static share of the weight on the driven axle(s), 1 (statics).
+
+    ``fwd``: the front axle's share; ``rwd``: the rear axle's, ``1 - front``; ``awd`` and ``4wd``
+    (engaged): the whole weight, 1. Load transfer under acceleration is not included: it moves
+    weight off the front axle, so the static figure overstates a front driver's traction and
+    understates a rear driver's.
+    """
+    if driven_wheels == "fwd":
+        return front_axle_load_fraction
+    if driven_wheels == "rwd":
+        return 1.0 - front_axle_load_fraction
+    if driven_wheels in ("awd", "4wd"):
+        return 1.0
+    raise ValueError(f"driven_wheels must be fwd, rwd, awd or 4wd, got {driven_wheels!r}")
 
 
 # --- the methods a catalog file can name ------------------------------------------------------
@@ -431,11 +552,52 @@ def _m_structure(field, get, band=None):
     return low if field.endswith("_low_m") else high
 
 
+def _m_stiffness_measured(field, get, test_mass_kg=None, test_speed_kph=None, max_crush_m=None,
+                          residual_crush_m=None, residual_ratio=RESIDUAL_TO_DYNAMIC_CRUSH):
+    """The energy-balance stiffness of `frontal_stiffness` fed by a measured NCAP test: the test
+    mass, the measured speed and the maximum (dynamic) crush; or, when a report gives only the
+    residual crush, dynamic = residual / residual_ratio (assumption, 0.85)."""
+    if test_mass_kg is None or test_speed_kph is None:
+        raise ValueError("params test_mass_kg and test_speed_kph are required (from the NCAP report)")
+    if (max_crush_m is None) == (residual_crush_m is None):
+        raise ValueError("give exactly one of params max_crush_m or residual_crush_m")
+    crush = max_crush_m if max_crush_m is not None else residual_crush_m / residual_ratio
+    return frontal_stiffness(test_mass_kg, crush, test_speed_kph * KPH)
+
+
+def _m_frontal_area(field, get, factor=None):
+    return frontal_area(get("width_m"), get("height_m"), get("body"), factor)
+
+
+def _m_cd(field, get, shape=None):
+    if shape is None:
+        shape = aero_shape(get("class"), get("body"), get("layout"))
+    return drag_coefficient_by_shape(shape)
+
+
+def _m_drag_area(field, get):
+    return drag_area(get("drag_coefficient"), get("frontal_area_m2"))
+
+
+def _m_rolling(field, get, coefficient=ROLLING_RESISTANCE):
+    return rolling_resistance(coefficient)
+
+
+def _m_drive_axle(field, get):
+    front = get("front_axle_load_fraction", optional=True)
+    if front is None:
+        front = 1.0 - get("cg_to_front_axle_m") / get("wheelbase_m")
+    wheels = get("driven_wheels", optional=True)
+    if wheels is None:
+        wheels = default_driven_wheels(get("layout"), get("body"))
+    return drive_axle_load_fraction(front, wheels)
+
+
 def _params(func) -> dict:
     """Keyword parameters of a method function (after ``field, get``) and their types."""
     out = {}
     for name, p in list(inspect.signature(func).parameters.items())[2:]:
-        out[name] = str if isinstance(p.default, str) or name == "band" else float
+        out[name] = str if isinstance(p.default, str) or name in ("band", "shape") else float
     return out
 
 
@@ -454,18 +616,20 @@ METHODS: dict[str, Method] = {
                 _m_standard_load),
         _method("crash_mass", ["mass_kg"], "curb mass + standard load", _m_mass),
         _method("track_width_ratio", ["track_front_m", "track_rear_m"],
-                "0.87 * width (assumption, from N-WGN and Jimny treads [S])", _m_track),
+                "0.87 * width (assumption: low end of the 0.87-0.885 of the kei treads published in "
+                "the catalog)", _m_track),
         _method("overhang_split", ["front_overhang_m"],
                 "share * (length - wheelbase); share 0.30 cab-over, 0.43 pickup, 0.50 other (assumption)",
                 _m_overhang),
         _method("cg_position", ["cg_to_front_axle_m"],
                 "(1 - front axle load fraction) * wheelbase when the axle loads are known, else "
                 "layout fraction * wheelbase (front-engine 0.42, cab-over 0.45, ev-floor 0.48, "
-                "rear-engine 0.55; assumption after VEHICLE_DATA.md 40-45 %)", _m_cg),
+                "rear-engine 0.55; assumption)", _m_cg),
         _method("cg_to_front", ["cg_to_front_m"], "front overhang + CG to front axle (geometry)",
                 _m_cg_to_front),
         _method("izz_dynamic_index", ["yaw_inertia_kgm2"],
-                "DI * m * a * b with dynamic index DI = 1 (VEHICLE_DATA.md, NHTSA inertia data)",
+                "DI * m * a * b with dynamic index DI = 1 (after NHTSA inertia data: Garrott "
+                "et al. SAE 881767, Heydinger et al. SAE 1999-01-1336)",
                 _m_izz),
         _method("seat_layout",
                 ["driver_seat_x_m", "driver_seat_y_m", "passenger_seat_x_m", "passenger_seat_y_m"],
@@ -473,13 +637,13 @@ METHODS: dict[str, Method] = {
                 "0.45), y = +-0.47 * width/2 on the drive side (assumption)", _m_seat),
         _method("stiffness_ncap_crush", ["stiffness_front_n_per_m"],
                 "m * (V/C)^2, V = 56 km/h NCAP full width, C = dynamic crush by class "
-                "(kei 0.50, car/SUV 0.60, truck 0.55 m; assumption)", _m_stiffness_front),
+                "(kei 0.50, car/SUV/van 0.60, truck 0.55 m; assumption)", _m_stiffness_front),
         _method("stiffness_face_ratio", ["stiffness_side_n_per_m", "stiffness_rear_n_per_m"],
                 "ratio * frontal stiffness (side 0.4, rear 0.6; assumption)", _m_stiffness_face),
         _method("crash3_barrier_fit",
                 [f"crash3_{c}_{f}_n_per_m{'2' if c == 'b' else ''}" for f in _FACES for c in "ab"],
                 "V = b0 + b1*C fit of the 56 km/h full-width test (residual crush 0.85 * dynamic), "
-                "A = m*b0*b1/L, B = m*b1^2/L (PHYSICS.md 4); b0 2.2 m/s front/rear (5 mph, "
+                "A = m*b0*b1/L, B = m*b1^2/L (Campbell SAE 740565); b0 2.2 m/s front/rear (5 mph, "
                 "CRASH3 practice), 0.9 m/s side; side/rear b1 scaled by sqrt(stiffness ratio); "
                 "L = width (front/rear) or wheelbase (side)", _m_crash3),
         _method("crush_front_depth", ["crush_space_front_m"],
@@ -489,9 +653,28 @@ METHODS: dict[str, Method] = {
                 "width/2 - |driver seat y| - 0.20 m occupant half width (assumption)", _m_crush_side),
         _method("crush_rear_overhang", ["crush_space_rear_m"],
                 "share * rear overhang, share 0.8 (pickups 1.5) (assumption)", _m_crush_rear),
+        _method("stiffness_ncap_measured", ["stiffness_front_n_per_m"],
+                "m_test * (V_test/C)^2 from an NHTSA NCAP full-frontal test report (test mass, "
+                "speed, maximum crush C; or residual crush / 0.85); the report is cited in the "
+                "entry's source and ref", _m_stiffness_measured),
+        _method("frontal_area_bowling", ["frontal_area_m2"],
+                "factor * width * height, factor 0.85 cars/SUVs/vans, 1.00 pickups (Bowling's "
+                "rule, bgsoflex.com air-drag chart)", _m_frontal_area),
+        _method("cd_body_shape", ["drag_coefficient"],
+                "Cd by shape: car 0.30, kei tall-car 0.34, SUV 0.36, minivan 0.33, cab-over 0.42, "
+                "pickup 0.45 (assumption inside published class ranges)", _m_cd),
+        _method("drag_area", ["drag_area_m2"], "drag coefficient * frontal area", _m_drag_area),
+        _method("rolling_resistance_trb", ["rolling_resistance"],
+                "0.010, passenger-tyre average of TRB Special Report 286 (2006); light trucks "
+                "alike (assumption)", _m_rolling),
+        _method("drive_axle_static", ["drive_axle_load_fraction"],
+                "static weight share of the driven axle(s): fwd = front axle share (given, else "
+                "1 - a/wheelbase), rwd = 1 - front, awd/4wd = 1; driven wheels from the file, "
+                "else by layout (assumption)", _m_drive_axle),
         _method("structure_class_band", ["structure_height_low_m", "structure_height_high_m"],
-                "class default height band (kei 0.40-0.50 [E], us-car 0.406-0.508 Part 581 [S], "
-                "us-suv 0.45-0.60, us-truck 0.55-0.65 [E], us-truck-hd 0.62-0.78; assumption)",
+                "class default height band (us-car 0.406-0.508 = 49 CFR 581 bumper zone; kei "
+                "0.40-0.50, us-suv and us-van 0.45-0.60, us-truck 0.55-0.65, us-truck-hd "
+                "0.62-0.78: assumption)",
                 _m_structure),
     )
 }

@@ -5,6 +5,11 @@ Every numeric field is an inline table that says whether the figure is a manufac
 its source) or an estimate (with its method); estimates without a value name a method of
 `crashcompat.catalog.estimators` and are computed from the spec fields when the file loads.
 
+Published figures (``kind = "spec"``) name their ``source`` and, for a reader to follow it, a
+``ref`` (a URL or a document id) and the date it was ``accessed``; `scan_catalog` with
+``strict=True`` (``crashcompat vehicles validate --strict``) turns a missing or unfollowable
+reference into a problem, and otherwise reports it in `ScanResult.provenance`.
+
 `load_catalog` merges the bundled catalog with user folders (``CRASHCOMPAT_VEHICLES``, then the
 ``paths`` argument); a user file whose id is already loaded replaces it, with a
 `CatalogOverrideWarning` and an entry in `Catalog.overrides`. Every problem in every file is
@@ -16,6 +21,7 @@ This module imports no numba, so the CLI's ``vehicles`` commands start fast.
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 import fnmatch
 import hashlib
@@ -30,7 +36,7 @@ from pathlib import Path
 
 from crashcompat.catalog import estimators
 from crashcompat.errors import CrashCompatError
-from crashcompat.catalog.vehicle import Vehicle
+from crashcompat.catalog.vehicle import DRIVEN_WHEELS, PERFORMANCE_FIELDS, TRANSMISSIONS, Vehicle
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -38,7 +44,9 @@ __all__ = [
     "KEI_LIMITS",
     "FIELDS",
     "IDENTITY_KEYS",
+    "ENTRY_KEYS",
     "ENV_VAR",
+    "is_followable_ref",
     "Problem",
     "CatalogError",
     "UnknownVehicleError",
@@ -56,9 +64,12 @@ SCHEMA_VERSION = 1
 ENV_VAR = "CRASHCOMPAT_VEHICLES"
 
 #: Vehicle classes, in display order. The id's folder part must equal the class.
-CLASSES = ("kei", "us-truck", "us-suv", "us-car")
+#: ``us-van``: minivans (Sienna, Odyssey, Pacifica, Carnival).
+CLASSES = ("kei", "us-truck", "us-suv", "us-van", "us-car")
 
-#: Kei-car limits since October 1998 [S] (VEHICLE_DATA.md): field -> (maximum, unit, name).
+#: Kei-car limits in force since October 1998 (Japan's Road Transport Vehicle Act enforcement
+#: regulations, as commonly quoted [M]; the catalog's 1990s kei trucks and vans were built to the
+#: earlier 3.30 x 1.40 m limits and fit inside these): field -> (maximum, unit, name).
 KEI_LIMITS = {
     "length_m": (3.40, "m", "kei length limit"),
     "width_m": (1.48, "m", "kei width limit"),
@@ -132,6 +143,22 @@ _FIELD_LIST += [
        default_method="structure_class_band"),
     _f("structure_height_high_m", "m", 0.1, 1.5, "front structure (bumper beam/rails), upper edge",
        default_method="structure_class_band"),
+    # performance: optional published figures, then the estimated aerodynamic and tyre terms
+    _f("power_kw", "kW", 5.0, 1500.0, "rated (peak) power of the engine or motors"),
+    _f("torque_nm", "N m", 20.0, 3000.0, "peak torque of the engine or motors (not at the wheel)"),
+    _f("top_speed_kph", "km/h", 40.0, 420.0, "published top speed not stated to be governed"),
+    _f("speed_limiter_kph", "km/h", 40.0, 420.0, "governed (limited) top speed"),
+    _f("accel_0_100_kph_s", "s", 1.5, 60.0, "0-100 km/h time"),
+    _f("accel_0_60_mph_s", "s", 1.5, 60.0, "0-60 mph time"),
+    _f("drag_coefficient", "1", 0.15, 0.9, "aerodynamic drag coefficient Cd",
+       default_method="cd_body_shape"),
+    _f("frontal_area_m2", "m^2", 0.8, 8.0, "frontal area A", default_method="frontal_area_bowling"),
+    _f("drag_area_m2", "m^2", 0.1, 6.0, "drag area Cd * A", default_method="drag_area",
+       in_file=False),
+    _f("rolling_resistance", "1", 0.004, 0.03, "rolling-resistance coefficient of the tyres",
+       default_method="rolling_resistance_trb"),
+    _f("drive_axle_load_fraction", "1", 0.2, 1.0, "static share of the weight on the driven axle(s)",
+       default_method="drive_axle_static"),
 ]
 
 #: Every numeric field, in display order.
@@ -158,12 +185,58 @@ IDENTITY_KEYS = {
     "body": (True, "one of " + ", ".join(estimators.BODIES), lambda v: v in estimators.BODIES),
     "layout": (True, "one of " + ", ".join(estimators.LAYOUTS), lambda v: v in estimators.LAYOUTS),
     "powertrain": (True, "one of ice, hybrid, ev", lambda v: v in ("ice", "hybrid", "ev")),
+    "trim": (False, "a non-empty string naming the trim or configuration the figures belong to",
+             lambda v: isinstance(v, str) and v.strip() != ""),
+    "driven_wheels": (False, "one of " + ", ".join(DRIVEN_WHEELS),
+                      lambda v: v in DRIVEN_WHEELS),
+    "transmission": (False, "one of " + ", ".join(TRANSMISSIONS), lambda v: v in TRANSMISSIONS),
     "notes": (False, "a string", lambda v: isinstance(v, str)),
 }
 
-_ENTRY_KEYS = ("value", "kind", "tag", "source", "method", "params", "note")
+#: Keys of a numeric field's table.
+ENTRY_KEYS = ("value", "kind", "tag", "source", "ref", "accessed", "trim", "method", "params",
+              "note")
+_ENTRY_KEYS = ENTRY_KEYS
 _KINDS = ("spec", "estimate")
 _TAGS = ("S", "M", "E")
+_TAG_TEXT = "'S' (seen in the cited source), 'M' (commonly quoted) or 'E' (estimate)"
+
+# Document ids a reader can look up without a URL (documented in vehicles/README.md).
+_RE_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+_DOCUMENT_IDS = (
+    re.compile(r"^NHTSA (NCAP )?test (no\. ?)?\d{3,6}\b"),            # NHTSA crash test number
+    re.compile(r"^(NHTSA )?DOT HS \d{3} \d{3}\b"),                     # NHTSA report number
+    re.compile(r"^SAE (\d{4}-\d{2}-\d{4}|\d{6})\b"),                  # SAE technical paper
+    re.compile(r"^IIHS (test )?[A-Z]{3}\d{4}\b"),                      # IIHS test id
+    re.compile(r"^(doi:|DOI )?10\.\d{4,9}/\S+$"),                       # DOI
+    re.compile(r"^ISBN[- ]?(97[89][- ]?)?\d[\d -]{8,15}[\dX]\b"),        # book
+    re.compile(r"^\d+ CFR (Part )?\d+(\.\d+)?\b"),                      # US regulation
+    re.compile(r"^Regulation \((EU|EC)\) No \d+/\d+\b"),                # EU regulation
+    re.compile(r"^TRB Special Report \d+\b"),                           # TRB report
+)
+
+
+def is_followable_ref(ref) -> bool:
+    """True if every ``;``-separated part of ``ref`` is a URL or a recognised document id
+    (NHTSA test number, DOT HS report, SAE paper, IIHS test id, DOI, ISBN, CFR section, EU
+    regulation, TRB Special Report)."""
+    if not isinstance(ref, str) or not ref.strip():
+        return False
+    parts = [part.strip() for part in ref.split(";")]
+    return all(part and (_RE_URL.match(part) or any(rx.match(part) for rx in _DOCUMENT_IDS))
+               for part in parts)
+
+
+def _iso_date(value) -> str | None:
+    """``value`` as an ISO date string, or None if it is not a date."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return datetime.date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
+    return None
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -413,12 +486,14 @@ def _parse_entry(file: str, key: str, value, problems: list[Problem]) -> dict | 
     if kind not in _KINDS:
         found = "nothing" if kind is None else _describe(kind)
         problems.append(Problem(file, f"{key}.kind", "'spec' or 'estimate'", found))
-    for sub in ("source", "method", "note"):
+    for sub in ("source", "method", "note", "ref", "trim"):
         if sub in value and not (isinstance(value[sub], str) and value[sub].strip()):
             problems.append(Problem(file, f"{key}.{sub}", "a non-empty string", _describe(value[sub])))
+    if "accessed" in value and _iso_date(value["accessed"]) is None:
+        problems.append(Problem(file, f"{key}.accessed", "the date the source was read, as an ISO "
+                                "date such as \"2026-12-01\"", _describe(value["accessed"])))
     if "tag" in value and value["tag"] not in _TAGS:
-        problems.append(Problem(file, f"{key}.tag", "'S', 'M' or 'E' (VEHICLE_DATA.md tags)",
-                                _describe(value["tag"])))
+        problems.append(Problem(file, f"{key}.tag", _TAG_TEXT, _describe(value["tag"])))
     if kind == "spec" and value.get("tag") == "E":
         problems.append(Problem(file, f"{key}.tag", "'S' or 'M' for a spec (an [E] figure is "
                                 "kind = \"estimate\")", "'E'"))
@@ -510,6 +585,40 @@ def _check_cross_fields(file, identity, entries, problems) -> None:
                                 f"{_given(entries, 'displacement_cc')} cc"))
 
 
+def _provenance_problems(parsed: _Parsed, bundled: bool) -> list[Problem]:
+    """What strict validation asks beyond a loadable file: every published figure is re-checked
+    (not tagged M) and cites a ref a reader can follow and the date it was read; every ref given
+    is followable; a bundled file names its trim."""
+    out = []
+    file = parsed.file
+    if bundled and "trim" not in parsed.identity:
+        out.append(Problem(file, "trim", "the trim or configuration the figures belong to", "nothing",
+                           message="key 'trim' is missing (a bundled file names the trim or "
+                           "configuration its figures belong to)"))
+    for key, entry in parsed.entries.items():
+        ref = entry.get("ref")
+        if entry["kind"] == "spec":
+            if ref is None:
+                out.append(Problem(file, f"{key}.ref", "a URL or document id", "nothing",
+                                   message=f"{key} is a published figure without a ref (give a URL "
+                                   "or a document id a reader can open, or make it kind = "
+                                   "\"estimate\" with its method)"))
+            if "accessed" not in entry:
+                out.append(Problem(file, f"{key}.accessed", "the date the source was read", "nothing",
+                                   message=f"{key} is a published figure without accessed (the ISO "
+                                   "date its source was read)"))
+            if entry.get("tag") == "M":
+                out.append(Problem(file, f"{key}.tag", "'S' for a re-checked published figure", "'M'",
+                                   message=f"{key} is a published figure tagged M (not re-checked): "
+                                   "re-check it and tag it S, or make it kind = \"estimate\" with "
+                                   "its method"))
+        if ref is not None and not is_followable_ref(ref):
+            out.append(Problem(file, f"{key}.ref", "a URL or a recognised document id", repr(ref),
+                               message=f"{key}.ref {ref!r} is not a URL or a recognised document "
+                               "id (vehicles/README.md lists the forms)"))
+    return out
+
+
 # --- resolving estimates and building the Vehicle ---------------------------------------------
 
 
@@ -530,6 +639,8 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
 
     def get(name, optional=False):
         if name in IDENTITY_KEYS:
+            if optional:
+                return identity.get(name)
             return identity[name]
         if name in values:
             return values[name]
@@ -548,7 +659,11 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
         if name in stack:
             raise _ResolveError(name, f"estimates depend on each other in a loop: {' -> '.join(stack + [name])}")
         record = {"unit": spec.unit, "kind": entry["kind"], "tag": entry.get("tag"),
-                  "source": entry.get("source"), "method": entry.get("method"), "note": entry.get("note")}
+                  "source": entry.get("source"), "ref": entry.get("ref"),
+                  "accessed": _iso_date(entry["accessed"]) if "accessed" in entry else None,
+                  "trim": entry.get("trim", identity.get("trim")),
+                  "trim_differs": "trim" in entry,
+                  "method": entry.get("method"), "note": entry.get("note")}
         if "value" in entry:
             value = float(entry["value"])
         else:
@@ -603,7 +718,10 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
                                 f"{values['cg_to_front_axle_m']:g} m"))
         return None
     try:
-        vehicle = Vehicle(id=identity["id"], name=name, vehicle_class=identity["class"], **vehicle_kw)
+        performance = {f: values.get(f) for f in PERFORMANCE_FIELDS}
+        vehicle = Vehicle(id=identity["id"], name=name, vehicle_class=identity["class"],
+                          driven_wheels=identity.get("driven_wheels"),
+                          transmission=identity.get("transmission"), **performance, **vehicle_kw)
     except (TypeError, ValueError) as exc:
         problems.append(Problem(parsed.file, "(vehicle)", "figures that make a valid Vehicle", str(exc),
                                 message=f"the figures do not make a valid vehicle: {exc}"))
@@ -634,11 +752,17 @@ class ScanResult:
     problems: list = field(default_factory=list)
     overrides: list = field(default_factory=list)
     n_files: int = 0
+    provenance: list = field(default_factory=list)  # strict-only problems (warnings otherwise)
 
 
-def scan_catalog(paths=None) -> ScanResult:
+def scan_catalog(paths=None, strict: bool = False) -> ScanResult:
     """Read, check and resolve every file of the bundled catalog, ``$CRASHCOMPAT_VEHICLES`` and
-    ``paths``; collects every problem instead of stopping at the first."""
+    ``paths``; collects every problem instead of stopping at the first.
+
+    Provenance gaps (a published figure without a followable ``ref``, without ``accessed`` or
+    tagged ``M``; any ``ref`` that is not followable; a bundled file without ``trim``) are listed
+    in ``provenance``; with ``strict`` they are problems too.
+    """
     result = ScanResult()
     for index, source in enumerate(_sources(paths)):
         files = _list_files(source, result.problems)
@@ -662,6 +786,10 @@ def scan_catalog(paths=None) -> ScanResult:
                     f"'{vid}', also defined in {seen_here[vid]}"))
                 continue
             seen_here[vid] = file
+            gaps = _provenance_problems(parsed, bundled=source.origin == "bundled")
+            result.provenance += gaps
+            if strict:
+                result.problems += gaps
             built = _resolve(parsed, result.problems)
             if built is None:
                 continue
@@ -673,9 +801,10 @@ def scan_catalog(paths=None) -> ScanResult:
     return result
 
 
-def validate_catalog(paths=None) -> list[Problem]:
-    """Every problem in every catalog file (bundled, ``$CRASHCOMPAT_VEHICLES``, ``paths``)."""
-    return scan_catalog(paths).problems
+def validate_catalog(paths=None, strict: bool = False) -> list[Problem]:
+    """Every problem in every catalog file (bundled, ``$CRASHCOMPAT_VEHICLES``, ``paths``);
+    with ``strict``, provenance gaps too (see `scan_catalog`)."""
+    return scan_catalog(paths, strict).problems
 
 
 def load_catalog(paths=None) -> "Catalog":
@@ -761,7 +890,9 @@ class Catalog(Mapping):
             raise UnknownVehicleError(str(vid), self.suggest(str(vid))) from None
 
     def record(self, vid: str) -> dict:
-        """Identity, file and every numeric field (value, unit, kind, source or method) of ``vid``."""
+        """Identity, file and every numeric field of ``vid``: value, unit, kind, tag, source, ref,
+        accessed, trim (``trim_differs`` when the figure belongs to another trim than the file's),
+        method (with its summary, params and inputs for a named method), note."""
         self.get_vehicle(vid)
         return copy.deepcopy(self._loaded[vid].record)
 
@@ -775,6 +906,12 @@ class Catalog(Mapping):
         """The classes present, in `CLASSES` order."""
         present = {v.vehicle_class for v in self.values()}
         return tuple(c for c in CLASSES if c in present)
+
+    def stiffness_measured(self, vid: str) -> bool:
+        """True if ``vid``'s frontal stiffness comes from a measured NCAP test
+        (``stiffness_ncap_measured``), not the class estimate."""
+        rec = self.record(vid)["fields"]["stiffness_front_n_per_m"]
+        return rec.get("method") == "stiffness_ncap_measured"
 
     def ids(self, vehicle_class: str | None = None) -> list[str]:
         """Sorted ids, optionally of one class."""
