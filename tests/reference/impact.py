@@ -71,19 +71,40 @@ def planar_reference(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, 
         return q1, loss
 
     p_stick = np.linalg.solve(k, np.array([-w_t, -(1 + e) * w_n]))
-    slide = abs(p_stick[0]) > mu * abs(p_stick[1])
+    # Coulomb: outside the cone (signed normal impulse) the contact slides, friction opposing
+    # the initial slip; a sticking impulse along the slip means the slip stops during contact
+    slide = p_stick[1] <= 0 or abs(p_stick[0]) > mu * p_stick[1]
     status = Status.OK_STICKING
     p = p_stick
     bad = False
     if slide:
         status = Status.OK_SLIDING
-        s = 1.0 if p_stick[0] * p_stick[1] >= 0 else -1.0
-        den = k[1, 1] + k[1, 0] * s * mu  # K[1,0] = -B
-        if den > 0:
-            pn = -(1 + e) * w_n / den
-            p = np.array([s * mu * pn, pn])
-        else:
+        slipping = abs(w_t) > rel_tol * abs(w_n)  # below that, rounding, not slip
+        s = -math.copysign(1.0, w_t) if slipping else math.copysign(1.0, p_stick[0])
+        # rates of the normal and tangential relative velocity per unit normal impulse, from
+        # the compliance matrix: d(w) = K @ (dPt, dPn)
+        a1 = k[1, 0] * s * mu + k[1, 1]
+        b1 = k[0, 0] * s * mu + k[0, 1]
+        dn = -(1 + e) * w_n
+        if not a1 > 0:
             bad = True
+        else:
+            p = np.array([s * mu * dn / a1, dn / a1])
+            reverse = (mu > 0 and slipping
+                       and math.copysign(1.0, p_stick[0]) == math.copysign(1.0, w_t))
+            p_star = -w_t / b1 if b1 != 0 else -1.0
+            if reverse and p_star > 0 and a1 * p_star < dn:
+                status = Status.OK_SLIP_REVERSAL
+                # after the slip stops: stick if the cone allows the ratio that keeps w_t = 0
+                ratio = -k[0, 1] / k[0, 0]
+                if abs(ratio) > mu:
+                    ratio = math.copysign(mu, ratio)
+                a2 = k[1, 0] * ratio + k[1, 1]
+                if not a2 > 0:
+                    bad = True
+                else:
+                    pn = p_star + (dn - a1 * p_star) / a2
+                    p = np.array([s * mu * p_star + ratio * (pn - p_star), pn])
     if not bad:
         q1, loss = apply(p)
         scale = 0.5 * (abs(p[1] * w_n) + abs(p[0] * w_t))
@@ -95,3 +116,68 @@ def planar_reference(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, 
     dq = q1 - q0
     return (float(dq[0]), float(dq[1]), float(dq[3]), float(dq[4]), float(dq[2]), float(dq[5]),
             float(p[1]), float(p[0]), float(max(loss, 0.0)), status)
+
+
+def planar_routh(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, normal_deg, e,
+                 mu, steps=20000):
+    """An independent formulation of the frictional impact: Routh's process integrated
+    numerically over the normal impulse. At each step the tangential impulse increment follows
+    the state: Coulomb friction against the current slip while it slides; the ratio that keeps
+    the slip at zero once it has stopped, if the friction cone allows it, otherwise sliding the
+    other way. The impact ends when the normal relative velocity reaches -e times its initial
+    value (kinematic restitution). Returns (pt, pn, modes) with the impulse on vehicle 1 and the
+    sequence of modes the contact went through ("slide", "stick", "reverse"), or None if the
+    contact does not close or no finite impulse ends the impact.
+    """
+    th = math.radians(normal_deg)
+    n = np.array([math.cos(th), math.sin(th)])
+    t = np.array([n[1], -n[0]])
+    mass = np.diag([m1, m1, i1, m2, m2, i2])
+
+    def row(d):
+        return [d[0], d[1], -r1y * d[0] + r1x * d[1], -d[0], -d[1], r2y * d[0] - r2x * d[1]]
+
+    jac = np.array([row(t), row(n)])
+    q0 = np.array([v1x, v1y, w1, v2x, v2y, w2], dtype=float)
+    w_t, w_n = jac @ q0
+    if not w_n < 0:
+        return None
+    k = jac @ np.linalg.inv(mass) @ jac.T
+    target = -e * w_n
+    # the step: a fraction of the frictionless normal impulse (the rates are constant between
+    # events, so the step sets only the number of iterations, not the accuracy)
+    dp = (target - w_n) / k[1, 1] / steps
+    pt = pn = 0.0
+    wt, wn = w_t, w_n
+    stuck_ratio = -k[0, 1] / k[0, 0]
+    modes = []
+    tol = 1e-13 * (abs(w_n) + abs(w_t))
+    for _ in range(steps * 1000):
+        if wn >= target - tol:
+            break
+        if abs(wt) > 1e-12 * (abs(w_n) + abs(w_t)):
+            r = -math.copysign(mu, wt)
+            # do not step past the point where the slip stops
+            rate_t = k[0, 0] * r + k[0, 1]
+            h = dp
+            if rate_t * wt < 0 and -wt / rate_t < h:
+                h = -wt / rate_t
+            mode = "reverse" if "stick" in modes or "reverse" in modes else "slide"
+        else:
+            r = stuck_ratio if abs(stuck_ratio) <= mu else math.copysign(mu, stuck_ratio)
+            h = dp
+            mode = "stick" if abs(stuck_ratio) <= mu else "reverse"
+        if not modes or modes[-1] != mode:
+            modes.append(mode)
+        rate_n = k[1, 0] * r + k[1, 1]
+        if not rate_n > 0:
+            return None  # the normal velocity would not grow: no finite impulse ends the impact
+        if wn + rate_n * h > target:
+            h = (target - wn) / rate_n
+        pt += r * h
+        pn += h
+        wt = w_t + k[0, 0] * pt + k[0, 1] * pn
+        wn = w_n + k[1, 0] * pt + k[1, 1] * pn
+    else:
+        return None
+    return pt, pn, tuple(modes)

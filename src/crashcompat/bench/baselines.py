@@ -65,18 +65,28 @@ def planar_numpy(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
         det = an * at - b * b
         pn_stick = (-ep * wn * at - b * wt) / det
         pt_stick = (-an * wt - ep * b * wn) / det
-        s = np.where(pt_stick * pn_stick >= 0, 1.0, -1.0)
-        den = an - s * mu * b
-        pn_slide = -ep * wn / den
-        pt_slide = s * mu * pn_slide
-        slide = np.abs(pt_stick) > mu * np.abs(pn_stick)
-        pn = np.where(slide, pn_slide, pn_stick)
-        pt = np.where(slide, pt_slide, pt_stick)
+        slide = (pn_stick <= 0) | (np.abs(pt_stick) > mu * pn_stick)
+        slipping = np.abs(wt) > rel_tol * np.abs(wn)
+        s = np.where(slipping, -np.sign(wt), np.where(pt_stick >= 0, 1.0, -1.0))
+        a1 = an - s * mu * b
+        b1 = s * mu * at - b
+        dn = -ep * wn
+        pn_slide = dn / a1
+        reverse = slide & (mu > 0) & slipping & (np.sign(pt_stick) == np.sign(wt))
+        p_star = -wt / b1
+        phase2 = reverse & (p_star > 0) & (a1 * p_star < dn)
+        r2 = np.where(np.abs(b) <= mu * at, b / at, mu * np.where(b >= 0, 1.0, -1.0))
+        a2 = an - b * r2
+        pn_rev = p_star + (dn - a1 * p_star) / a2
+        pt_rev = s * mu * p_star + r2 * (pn_rev - p_star)
+        pn = np.where(phase2, pn_rev, np.where(slide, pn_slide, pn_stick))
+        pt = np.where(phase2, pt_rev, np.where(slide, s * mu * pn_slide, pt_stick))
         dwn = an * pn - b * pt
         dwt = at * pt - b * pn
         loss = -0.5 * (pn * (2.0 * wn + dwn) + pt * (2.0 * wt + dwt))
         scale = 0.5 * (np.abs(pn * wn) + np.abs(pt * wt))
-        bad = (slide & ~(den > 0)) | ~(pn > 0) | (loss < -rel_tol * scale)
+        singular = slide & (~(a1 > 0) | (phase2 & ~(a2 > 0)))
+        bad = singular | ~(pn > 0) | (loss < -rel_tol * scale)
         pn = np.where(bad, -ep * wn / an, pn)
         pt = np.where(bad, 0.0, pt)
         loss = np.where(bad, 0.5 * (1.0 - e * e) * wn * wn / an, np.maximum(loss, 0.0))
@@ -85,7 +95,8 @@ def planar_numpy(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
         out = [px / m1, py / m1, -px / m2, -py / m2, (r1x * py - r1y * px) / i1,
                -(r2x * py - r2y * px) / i2, pn, pt, loss]
     status = np.where(bad, Status.FALLBACK_FRICTIONLESS,
-                      np.where(slide, Status.OK_SLIDING, Status.OK_STICKING))
+                      np.where(phase2, Status.OK_SLIP_REVERSAL,
+                               np.where(slide, Status.OK_SLIDING, Status.OK_STICKING)))
     status = np.where(contact, status, Status.NO_CONTACT)
     status = np.where(valid, status, Status.INVALID_INPUT).astype(np.int8)
     ok = has_result(status)

@@ -46,10 +46,9 @@ INF = np.inf
 
 OK = 0
 INVALID = _status.INVALID_INPUT
-#: The vehicle cannot reach or hold the requested speed on that grade. Until the status table has
-#: its own code for this (proposed: ``SPEED_UNREACHABLE``), it shares ``INVALID_INPUT``; change this
-#: one line when the code is added (numba freezes it at compile time).
-UNREACHABLE = _status.INVALID_INPUT
+#: The vehicle cannot reach or hold the requested speed on that grade (status table code
+#: ``SPEED_UNREACHABLE``).
+UNREACHABLE = _status.SPEED_UNREACHABLE
 
 #: Parameter-row columns (SI). ``P_VCAP`` is the speed cap (limiter), ``inf`` for none.
 P_MASS = 0          # kg, mass as driven (curb + load)

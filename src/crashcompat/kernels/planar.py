@@ -1,4 +1,4 @@
-"""Planar rigid-body impulse-momentum impact with yaw, PHYSICS.md section 2.
+"""Planar rigid-body impulse-momentum impact with yaw (docs/model.md, "Planar impact").
 
 The model of Brach's planar impact mechanics and of the Kudlich-Slibar "full impact" (Brach 1983,
 Accid. Anal. Prev.; Brach & Brach, Vehicle Accident Analysis and Reconstruction Methods, SAE;
@@ -19,14 +19,18 @@ components (w_t, w_n), the change of relative velocity is linear in the impulse:
 
 Restitution acts on the normal (``w_n' = -e*w_n``). The sticking impulse ends the tangential
 relative velocity at zero (closed-form solution of the 2x2 system, determinant ``An*At - B^2 > 0``).
-If its impulse ratio ``|Pt/Pn|`` exceeds the friction ``mu``, the contact slides:
-``Pt = s*mu*Pn``, ``Pn = -(1+e)*w_n/(An - s*mu*B)``. If the chosen impulse would gain energy,
-has a non-positive sliding denominator, or a non-positive normal impulse (a tensile contact), the
-frictionless impulse ``Pt = 0, Pn = -(1+e)*w_n/An`` is used and the case is flagged (PHYSICS.md
-2.7). The sticking/sliding/fallback choice is made with selects, not branches, so LLVM can
+Coulomb sliding: the contact slides when the sticking impulse is outside the friction cone,
+``|Pt_s| > mu*Pn_s`` with ``Pn_s`` signed (a tensile sticking solution always slides), with
+friction opposing the initial slip, ``s = -sign(w_t)``: ``Pt = s*mu*Pn``,
+``Pn = -(1+e)*w_n/(An - s*mu*B)``. Where the sticking impulse points along the slip, the slip
+stops during contact: the impulse is then integrated in two phases (Routh), sliding until the
+slip stops, then sticking or sliding the other way, and the case is flagged ``ok-slip-reversal``.
+If the impulse would gain energy or a sliding denominator is not positive, the frictionless
+impulse ``Pt = 0, Pn = -(1+e)*w_n/An`` is used and the case is flagged
+(``fallback-frictionless``). Every choice is made with selects, not branches, so LLVM can
 vectorise the loop.
 
-Status codes as in :class:`crashcompat.errors.Status`.
+Status codes as in :mod:`crashcompat.kernels.status`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ import numpy as np
 
 from crashcompat.kernels._jit import at, parallel, prange, scalar, serial
 from crashcompat.kernels._trig import cos_sin_deg_sf
+from crashcompat.kernels.status import (FALLBACK_FRICTIONLESS, INVALID_INPUT, NO_CONTACT,
+                                        OK_SLIDING, OK_SLIP_REVERSAL, OK_STICKING)
 
 NAN = np.nan
 
@@ -85,21 +91,41 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     pn_stick = (-ep * wn * at - b * wt) * inv_det
     pt_stick = (-an * wt - ep * b * wn) * inv_det
 
-    # sliding: tangential impulse with the sticking impulse ratio's sign, capped by mu
-    s = math.copysign(1.0, pt_stick) * math.copysign(1.0, pn_stick)
-    den_slide = an - s * mu * b
-    pn_slide = -ep * wn / den_slide
-    pt_slide = s * mu * pn_slide
+    # Coulomb sliding (docs/model.md, planar impact, step 5): the contact slides when the
+    # sticking impulse lies outside the friction cone, with Pn signed, so a tensile sticking
+    # solution (Pn <= 0) always slides; friction opposes the initial slip, s = -sign(w_t) (with
+    # no initial slip, the direction the sticking impulse needs).
+    # A slip speed below rel_tol * |w_n| is rounding (e.g. a central impact), not slip.
+    slipping = abs(wt) > rel_tol * abs(wn)
+    slide = (pn_stick <= 0.0) | (abs(pt_stick) > mu * pn_stick)
+    sw = math.copysign(1.0, wt)
+    s = -sw if slipping else math.copysign(1.0, pt_stick)
+    a1 = an - s * mu * b  # d(w_n)/dPn while sliding with friction s * mu
+    b1 = s * mu * at - b  # d(w_t)/dPn while sliding
+    dn = -ep * wn  # the change of normal velocity the restitution law asks for (> 0)
+    pn_slide = dn / a1
+    # Slip reversal: the sticking impulse points along the slip (strong rotational coupling),
+    # so the slip stops after the normal impulse p_star = -w_t / b1. If the impact is not over
+    # by then, the contact sticks (|B| <= mu At: dPt/dPn = B/At keeps w_t = 0) or slides the
+    # other way (dPt/dPn = mu sign(B)); restitution still sets the total normal impulse
+    # (Routh's graphical method with kinematic restitution).
+    reverse = slide & (mu > 0.0) & slipping & (math.copysign(1.0, pt_stick) == sw)
+    p_star = -wt / b1
+    phase2 = reverse & (p_star > 0.0) & (a1 * p_star < dn)
+    r2 = b / at if abs(b) <= mu * at else mu * math.copysign(1.0, b)
+    a2 = an - b * r2
+    pn_rev = p_star + (dn - a1 * p_star) / a2
+    pt_rev = s * mu * p_star + r2 * (pn_rev - p_star)
 
-    slide = abs(pt_stick) > mu * abs(pn_stick)
-    pn = pn_slide if slide else pn_stick
-    pt = pt_slide if slide else pt_stick
-    # dw_n = An Pn - B Pt, dw_t = At Pt - B Pn; loss = -0.5 P.(w + w')
+    pn = pn_rev if phase2 else (pn_slide if slide else pn_stick)
+    pt = pt_rev if phase2 else (s * mu * pn_slide if slide else pt_stick)
+    # dw_n = An*Pn - B*Pt, dw_t = At*Pt - B*Pn; loss = -0.5 P.(w + w')
     dwn = an * pn - b * pt
     dwt = at * pt - b * pn
     loss = -0.5 * (pn * (2.0 * wn + dwn) + pt * (2.0 * wt + dwt))
     scale = 0.5 * (abs(pn * wn) + abs(pt * wt))
-    bad = (slide & (den_slide <= 0.0)) | (pn <= 0.0) | (loss < -rel_tol * scale)
+    singular = slide & ((a1 <= 0.0) | (phase2 & (a2 <= 0.0)))
+    bad = singular | (pn <= 0.0) | (loss < -rel_tol * scale)
     pn_ff = -ep * wn / an
     loss_ff = 0.5 * (1.0 - e * e) * wn * wn / an
     pn = pn_ff if bad else pn
@@ -110,9 +136,10 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     py = pt * ty + pn * ny
     ok = valid & contact
     nan = NAN
-    code = 2 if bad else (1 if slide else 0)
-    code = code if contact else 3
-    code = code if valid else 4
+    code = OK_SLIP_REVERSAL if phase2 else (OK_SLIDING if slide else OK_STICKING)
+    code = FALLBACK_FRICTIONLESS if bad else code
+    code = code if contact else NO_CONTACT
+    code = code if valid else INVALID_INPUT
     return (
         px / m1 if ok else nan,
         py / m1 if ok else nan,

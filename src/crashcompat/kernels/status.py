@@ -45,6 +45,14 @@ TABLE = (
     StatusCode(5, "PULSE_NOT_SEPARATED", "pulse-not-separated", False,
                "The crash pulse had not ended within its step budget (max_steps steps of dt); "
                "raise max_steps or dt."),
+    StatusCode(6, "OK_SLIP_REVERSAL", "ok-slip-reversal", True,
+               "The slip stops during contact (strong rotational coupling: sticking would need "
+               "friction along the slip); the impulse is integrated in two phases, sliding and "
+               "then sticking or reverse sliding (Routh's method, docs/model.md)."),
+    StatusCode(7, "SPEED_UNREACHABLE", "speed-unreachable", False,
+               "The vehicle cannot reach or hold the requested speed on this grade: it is at or "
+               "above the speed it can sustain there, above its speed limiter, or it cannot "
+               "climb the grade at all."),
 )
 
 OK_STICKING = 0
@@ -53,6 +61,8 @@ FALLBACK_FRICTIONLESS = 2
 NO_CONTACT = 3
 INVALID_INPUT = 4
 PULSE_NOT_SEPARATED = 5
+OK_SLIP_REVERSAL = 6
+SPEED_UNREACHABLE = 7
 
 N_CODES = len(TABLE)
 #: ``RESULT_MASK[code]`` is 1 where a case with that code has numeric results. Kernels read it
