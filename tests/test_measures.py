@@ -130,7 +130,7 @@ def _row(run, i):
 
 def test_pulse_impulse_equals_planar_impulse(catalog):
     """The pulse carries the planar impulse: M_i * dv_pulse_i = |P| for both vehicles, and for
-    frictionless contact its energy equals the impulse-momentum loss (PHYSICS.md 4-5)."""
+    frictionless contact its energy equals the impulse-momentum loss (docs/model.md, Energy split and crush; Crash pulse)."""
     from crashcompat.severity.measures import pulse_for_impacts
 
     kei, crv = catalog["kei/suzuki-alto"], catalog["us-suv/honda-cr-v"]

@@ -248,7 +248,7 @@ def test_fallback_only_where_friction_would_gain_energy():
              c["v1y"] + c["w1"] * c["r1x"] - c["v2y"] - c["w2"] * c["r2x"])
         wt, wn = dot(u, t_), dot(u, n_)
         e, mu = c["restitution"], c["friction"]
-        mu0 = (an * wt + (1 + e) * b * wn) / ((1 + e) * at * wn + b * wt)  # PHYSICS.md 2.4
+        mu0 = (an * wt + (1 + e) * b * wn) / ((1 + e) * at * wn + b * wt)  # docs/model.md, Planar impact, step 4
         if abs(mu0) > mu:
             s = math.copysign(1.0, mu0)
             den = an - s * mu * b

@@ -42,7 +42,7 @@ def _linear_closed(m1, m2, vc, e, k1, k2):
     (900.0, 2400.0, 27.8, 0.3, 6e5, 2e6),
 ])
 def test_linear_pulse_matches_closed_forms_physics5(compiled, m1, m2, vc, e, k1, k2):
-    """PHYSICS.md 5: loading time, max crush, peak force, crush split, separation speed e*vc."""
+    """docs/model.md, Crash pulse and occupant loading: loading time, max crush, peak force, crush split, separation speed e*vc."""
     r = crash_pulse(m1, m2, vc, e, k1_n_per_m=k1, k2_n_per_m=k2, **CS)
     cf = _linear_closed(m1, m2, vc, e, k1, k2)
     assert r.status == 0
@@ -63,7 +63,7 @@ def test_linear_pulse_matches_closed_forms_physics5(compiled, m1, m2, vc, e, k1,
 
 
 def test_cases_a1_dv_km_h(compiled):
-    """CASES.md A1: 900 kg vs 2300 kg, 50 km/h, e 0.1 -> 39.531 / 15.469 km/h (both models)."""
+    """Reference case A1 (closed form): 900 kg vs 2300 kg, 50 km/h, e 0.1 -> 39.531 / 15.469 km/h (both models)."""
     for kw in (dict(k1_n_per_m=8e5, k2_n_per_m=1.5e6), C3):
         r = crash_pulse(900.0, 2300.0, 50 * KPH, 0.1, dt_s=5e-5, **kw, **CS)
         np.testing.assert_allclose(r.dv1_mps / KPH, 39.531, atol=5e-3)

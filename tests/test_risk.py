@@ -1,4 +1,4 @@
-"""Risk curves: CASES.md section C and the valid-domain properties."""
+"""Risk curves: the published curves' worked values (reference cases C) and the valid-domain properties."""
 
 from __future__ import annotations
 

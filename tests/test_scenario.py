@@ -73,7 +73,7 @@ def test_collide_conserves_momentum_and_occupant_dv_is_rigid_body(kei, pickup, c
         assert o.occupant_dv_y_mps == pytest.approx(oy, abs=1e-12 * max(o.dv_mps, 1))
         assert o.occupant_dv_kph == pytest.approx(math.hypot(ox, oy) / KPH, rel=1e-12)
         assert 0 <= o.pdof_deg < 360 and 1 <= o.pdof_clock <= 12
-    # energy split by stiffness (PHYSICS.md 4): shares sum to one, E_i/E = k_j/(k1+k2)
+    # energy split by stiffness (docs/model.md, Energy split and crush): shares sum to one, E_i/E = k_j/(k1+k2)
     assert s.energy_share + p.energy_share == pytest.approx(1.0, rel=1e-12)
     k1, k2 = s.engaged_stiffness_n_per_m, p.engaged_stiffness_n_per_m
     assert s.energy_absorbed_j == pytest.approx(r.energy_loss_j * k2 / (k1 + k2), rel=1e-12)
@@ -178,3 +178,30 @@ def test_vehicle_rejects_bad_fields():
         make_vehicle(driver_seat_y_m=2.0)
     with pytest.raises(TypeError, match="width_m must be a number"):
         make_vehicle(width_m="1.4")
+
+
+def test_drive_side_mirrors_the_subject_seats_and_is_named(kei, pickup):
+    """A right-hand-drive car built for the left (a US-market build) has its driver where the
+    right-hand-drive car has its passenger: drive_side='left' is the same crash as a hand-made
+    mirrored vehicle, and the result names the side used."""
+    import dataclasses
+
+    assert kei.driver_seat_y_m < 0  # the test kei is right-hand drive, like the catalog's
+    kw = dict(subject_speed_kph=50, partner_speed_kph=50, overlap=0.4, friction=0.5)
+    built_left = collide(kei, pickup, "frontal", drive_side="left", **kw)
+    mirrored = dataclasses.replace(kei, driver_seat_y_m=-kei.driver_seat_y_m,
+                                   passenger_seat_y_m=-kei.passenger_seat_y_m)
+    by_hand = collide(mirrored, pickup, "frontal", drive_side="as-catalog", **kw)
+    assert built_left.subject.occupant_dv_mps == by_hand.subject.occupant_dv_mps
+    assert built_left.drive_side == "left" and built_left.drive_side_setting == "left"
+    as_cat = collide(kei, pickup, "frontal", drive_side="as-catalog", **kw)
+    assert as_cat.drive_side == "right"
+    # the driver and passenger swap seats: the RHD driver's delta-v is the LHD passenger's
+    assert as_cat.subject.occupant_dv_mps == pytest.approx(built_left.subject.passenger_dv_mps,
+                                                           rel=1e-12)
+    # in a side impact on the driver's side the struck side follows the driver
+    side_l = collide(kei, pickup, "side", drive_side="left", subject_speed_kph=0,
+                     partner_speed_kph=40)
+    assert side_l.subject.pdof_clock == 9  # struck on the left, where the driver now sits
+    with pytest.raises(GeometryError, match="drive_side must be one of left, right, as-catalog"):
+        collide(kei, pickup, "frontal", drive_side="middle")

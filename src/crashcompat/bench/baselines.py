@@ -14,7 +14,7 @@ from crashcompat.kernels.status import N_CODES
 
 
 def collinear_numpy(m1, m2, v1, v2, e):
-    """Vectorised PHYSICS.md 1. Returns (dv1, dv2, energy_loss, status)."""
+    """Vectorised docs/model.md, Collinear impact. Returns (dv1, dv2, energy_loss, status)."""
     m1, m2, v1, v2, e = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64)
                                               for a in (m1, m2, v1, v2, e)))
     with np.errstate(all="ignore"):
@@ -36,7 +36,7 @@ def collinear_numpy(m1, m2, v1, v2, e):
 
 def planar_numpy(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, theta_deg, e,
                  mu, rel_tol=1e-9):
-    """Vectorised PHYSICS.md 2. Returns the kernel's ten outputs as arrays."""
+    """Vectorised docs/model.md, Planar impact. Returns the kernel's ten outputs as arrays."""
     a = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in
                               (m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
                                theta_deg, e, mu)))

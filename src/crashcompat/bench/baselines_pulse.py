@@ -1,6 +1,6 @@
 """Vectorised NumPy baseline of the crash-pulse kernel (:mod:`crashcompat.kernels.pulse`).
 
-The benchmarks measure the compiled kernel against this (PHYSICS.md 4-5): the same equations, the
+The benchmarks measure the compiled kernel against this (docs/model.md, Energy split and crush; Crash pulse): the same equations, the
 same packed inputs and outputs, whole-array NumPy operations over the cases, no numba. The
 closed-form parts (linear loading, unloading, energies) are array expressions; the integrated parts
 step all cases of a chunk together:

@@ -1,4 +1,4 @@
-"""Collinear (central) impact with restitution, PHYSICS.md section 1.
+"""Collinear (central) impact with restitution, docs/model.md, Collinear impact.
 
 Two masses on one line; velocities are signed along that line. Vehicle 1 closes on vehicle 2 when
 ``v1 - v2 > 0``. Newtonian restitution gives (McHenry, "The Algorithms of CRASH"; any mechanics text):

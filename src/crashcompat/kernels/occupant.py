@@ -1,4 +1,4 @@
-"""Jitted occupant measures on a sampled crash pulse (PHYSICS.md section 5).
+"""Jitted occupant measures on a sampled crash pulse (docs/model.md, Crash pulse and occupant loading).
 
 The pulse kernel (:mod:`crashcompat.kernels.pulse`) hands these helpers one *common* trace per case,
 sampled at times ``tb[0..n-1]`` (uniform step, the last step may be shorter):

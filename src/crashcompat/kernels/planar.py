@@ -1,4 +1,4 @@
-"""Planar rigid-body impulse-momentum impact with yaw (docs/model.md, "Planar impact").
+"""Planar rigid-body impulse-momentum impact with yaw (docs/model.md, Planar impact).
 
 The model of Brach's planar impact mechanics and of the Kudlich-Slibar "full impact" (Brach 1983,
 Accid. Anal. Prev.; Brach & Brach, Vehicle Accident Analysis and Reconstruction Methods, SAE;

@@ -1,6 +1,6 @@
 """Crash-pulse kernel: two struck faces as springs in series along the impulse line.
 
-PHYSICS.md sections 4-5.
+docs/model.md, Energy split and crush; Crash pulse.
 
 Relative coordinate: total crush ``C = C1 + C2`` and closing speed ``w = dC/dt``; the faces share
 one contact force F, so ``mu * dw/dt = -F`` with the reduced mass ``mu = m1*m2/(m1+m2)``.
@@ -21,7 +21,7 @@ Force-crush laws (``model``):
   quadratic-in-time velocity model) so that the order is kept.
 
 Engagement: ``g_i`` in (0, 1] scales face i's whole force-crush law (k, or A and B). **(assumption,
-PHYSICS.md 4)** pass the vertical overlap fraction of the two structures' height bands for the lower
+docs/model.md, Energy split and crush)** pass the vertical overlap fraction of the two structures' height bands for the lower
 vehicle and 1 for the other.
 
 Unloading (both models): from maximum crush ``Cm`` at force ``Fm`` with absorbed energy ``E``, each
@@ -35,7 +35,7 @@ With ``e = 0`` the vehicles separate (common velocity) at maximum crush.
 Per case outputs (rows of ``out``, SI, NaN when status != 0): see the ``O_*`` indices. Energies are
 the energies *dissipated* in each face, ``(1 - e^2)`` times the face's loading energy; they sum to
 the collinear loss ``mu vc^2 (1 - e^2)/2``. ``EES_i = sqrt(2 E_i / m_i)``. The crush ratio is the
-maximum dynamic crush over the crush space: an **intrusion indicator**, not a prediction (PHYSICS.md
+maximum dynamic crush over the crush space: an **intrusion indicator**, not a prediction (docs/model.md
 7).
 
 Occupant measures per vehicle (``kernels/occupant.py``) use the vehicle's deceleration along the

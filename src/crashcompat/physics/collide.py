@@ -4,7 +4,7 @@
 for four configurations, runs the kernel and returns, for both vehicles, the CG and occupant
 delta-v, yaw-rate change, PDOF, energy split and EES.
 
-Geometry (global frame, z up, PHYSICS.md section 0). Each vehicle is a rectangle of its length and
+Geometry (global frame, z up, docs/model.md, Conventions). Each vehicle is a rectangle of its length and
 width with the CG on the centre line ``cg_to_front_m`` behind the front face. The impulse acts at
 one point (the centre of the engaged area) on the struck face:
 
@@ -29,10 +29,10 @@ one point (the centre of the engaged area) on the struck face:
     partner's driver's seat), strikes the partner's ``struck_side``; engaged area as for ``side``.
 
 Speeds are along each vehicle's own heading (km/h, >= 0). Restitution is a number in [0, 1] or the
-speed-dependent model of PHYSICS.md section 3 (``"model"``, the default), evaluated at the normal
-closing speed of the contact points. Friction defaults to 0.5 (PHYSICS.md 2, assumption).
+speed-dependent model of docs/model.md, Restitution (``"model"``, the default), evaluated at the normal
+closing speed of the contact points. Friction defaults to 0.5 (docs/model.md, Planar impact, assumption).
 
-What this model cannot say (PHYSICS.md section 7): impulse-momentum gives delta-v and energy, not
+What this model cannot say (docs/model.md, What the model cannot say): impulse-momentum gives delta-v and energy, not
 structural collapse, override or intrusion. The energy split by stiffness and the EES are
 indicators, and every result carries that sentence in ``limits``.
 """
@@ -53,7 +53,8 @@ from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_R1X, GEO_R1Y, GEO_
                                         R_DV2Y, R_DW1, R_DW2, R_E, R_LOSS, R_PN, R_PT, R_STATUS,
                                         R_V1, R_V2, R_VCN, V_DV, V_DV_LAT, V_DV_LONG, V_EES,
                                         V_ENERGY, V_OCC, V_OCC_X, V_OCC_Y, V_PASS, V_PDOF)
-from crashcompat.physics.geometry import CONFIGURATIONS, geometry_row, impact_geometry
+from crashcompat.physics.geometry import (CONFIGURATIONS, drive_side_of, geometry_row,
+                                          impact_geometry, with_drive_side)
 from crashcompat.physics.impact import ENERGY_REL_TOL
 from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
 from crashcompat.severity.risk import curve_table
@@ -61,10 +62,10 @@ from crashcompat.units import KPH
 
 __all__ = ["collide", "impact_geometry", "CollisionResult", "VehicleOutcome", "CONFIGURATIONS",
            "LIMITS", "pdof_clock"]
-DEFAULT_FRICTION = 0.5  # inter-vehicle friction, PHYSICS.md 2 (assumption; Brach, PC-Crash 0.4-0.6)
+DEFAULT_FRICTION = 0.5  # inter-vehicle friction, docs/model.md, Planar impact (assumption; Brach, PC-Crash 0.4-0.6)
 
 LIMITS = (
-    "Rigid-body impulse-momentum model (PHYSICS.md 2): it gives delta-v and energy, not structural "
+    "Rigid-body impulse-momentum model (docs/model.md, Planar impact): it gives delta-v and energy, not structural "
     "collapse, override or intrusion; the energy split by stiffness and EES are indicators, and the "
     "contact is a single point with restitution and friction as stated parameters."
 )
@@ -121,6 +122,9 @@ class CollisionResult:
     tangential_impulse_ns: float
     kernel_inputs: dict
     measures: tuple = ("dv",)
+    #: the subject's seat side used ("left" or "right") and the setting that chose it
+    drive_side: str = "left"
+    drive_side_setting: str = "as-catalog"
     #: curve name -> {"outcome", "source"} for every risk figure reported
     risk_curves: dict = field(default_factory=dict)
     limits: str = LIMITS
@@ -134,8 +138,10 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
             angle_deg: float = 0.0, overlap: float = 1.0, impact_position_m: float | None = None,
             restitution: float | str | SpeedDependentRestitution = "model",
             friction: float = DEFAULT_FRICTION, load_kg: float = 0.0,
-            struck_side: str = "driver", overlap_side: str = "left", measures=("dv", "risk"),
-            risk_curves=None, pulse_model: str = "crash3") -> CollisionResult:
+            struck_side: str = "driver", overlap_side: str = "left",
+            drive_side: str = "as-catalog",
+            measures=("dv", "risk"), risk_curves=None,
+            pulse_model: str = "crash3") -> CollisionResult:
     """Collide ``subject`` (vehicle 1) with ``partner`` (vehicle 2) and return both outcomes.
 
     See the module docstring for the geometry of each ``configuration``. Speeds in km/h along each
@@ -149,7 +155,11 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
     :data:`crashcompat.severity.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
 
     ``subject`` and ``partner`` are :class:`~crashcompat.Vehicle` objects or ids of the bundled
-    catalog (``"kei/honda-n-box"``). ``load_kg`` is mass added to the subject at its CG
+    catalog (``"kei/honda-n-box"``). ``drive_side`` sets the subject's seat side: ``left`` (a
+    US-market build, so that a kei car and its reference car are compared with the driver on the
+    same side), ``right`` (a 25-year-rule import) or ``as-catalog`` (the catalog's seats); the
+    partner keeps its catalog seats (:func:`crashcompat.physics.geometry.with_drive_side`).
+    ``load_kg`` is mass added to the subject at its CG
     (occupants, cargo) at a constant radius of gyration, as the grid's ``load_kg`` axis.
 
     Raises :class:`~crashcompat.errors.GeometryError` (a ``ValueError``) with a sentence when the
@@ -157,7 +167,7 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
     not close (a partner slower than the subject in a rear impact). Invalid numbers (negative
     speed, restitution outside [0, 1], negative friction) raise ``ValueError``.
     """
-    subject = _as_vehicle(subject, "subject")
+    subject = with_drive_side(_as_vehicle(subject, "subject"), drive_side)
     partner = _as_vehicle(partner, "partner")
     for name, val in (("subject_speed_kph", subject_speed_kph),
                       ("partner_speed_kph", partner_speed_kph), ("angle_deg", angle_deg),
@@ -221,6 +231,7 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
         closing_speed_mps=float(out[R_VCN]), restitution=e_used, friction=float(friction),
         energy_loss_j=float(out[R_LOSS]), normal_impulse_ns=float(out[R_PN]),
         tangential_impulse_ns=float(out[R_PT]), kernel_inputs=inputs, measures=fams,
+        drive_side=drive_side_of(subject), drive_side_setting=drive_side,
         risk_curves=curves_info,
     )
 

@@ -12,9 +12,35 @@ from crashcompat.catalog.vehicle import Vehicle
 from crashcompat.errors import GeometryError
 from crashcompat.kernels.layout import GEO_COLS
 
-__all__ = ["CONFIGURATIONS", "cos_sin_deg", "rotate", "impact_geometry", "geometry_row"]
+__all__ = ["CONFIGURATIONS", "DRIVE_SIDES", "cos_sin_deg", "rotate", "impact_geometry",
+           "geometry_row", "drive_side_of", "with_drive_side"]
 
 CONFIGURATIONS = ("frontal", "side", "rear", "side-struck-by-subject")
+
+#: Seat side settings for the subject and reference cars: ``left`` (a US-market build, the
+#: default, so that a kei car and its US reference car are compared with drivers on the same
+#: side), ``right`` (a 25-year-rule import or a Japan-market car) or ``as-catalog``.
+DRIVE_SIDES = ("left", "right", "as-catalog")
+
+
+def drive_side_of(vehicle: Vehicle) -> str:
+    """``left`` or ``right``: the side the driver sits on (from the seat position)."""
+    return "left" if vehicle.driver_seat_y_m > 0 else "right"
+
+
+def with_drive_side(vehicle: Vehicle, side: str) -> Vehicle:
+    """The vehicle built for ``side``: driver and passenger seats mirrored across the centre line
+    when the catalog's drive side differs (a left-hand-drive build of a Japan-market kei car has
+    its driver where the right-hand-drive car has its passenger; an assumption: the seat layout
+    is otherwise symmetric). ``as-catalog`` returns the vehicle unchanged."""
+    if side not in DRIVE_SIDES:
+        raise GeometryError(f"drive_side must be one of {', '.join(DRIVE_SIDES)}, got {side!r}")
+    if side == "as-catalog" or side == drive_side_of(vehicle):
+        return vehicle
+    import dataclasses
+
+    return dataclasses.replace(vehicle, driver_seat_y_m=-vehicle.driver_seat_y_m,
+                               passenger_seat_y_m=-vehicle.passenger_seat_y_m)
 
 
 def cos_sin_deg(a_deg):

@@ -17,7 +17,7 @@ from crashcompat.errors import has_result
 __all__ = ["collinear_impact", "planar_impact", "CollinearResult", "PlanarResult"]
 
 #: Relative tolerance on the energy balance in the planar kernel: a loss more negative than
-#: ``-ENERGY_REL_TOL * |P . w|`` counts as energy gain (PHYSICS.md 2.7); smaller is rounding.
+#: ``-ENERGY_REL_TOL * |P . w|`` counts as energy gain (docs/model.md, Planar impact, step 7); smaller is rounding.
 ENERGY_REL_TOL = 1e-9
 
 
@@ -101,7 +101,7 @@ def _shape_out(arr, shape):
 
 
 def collinear_impact(m1, m2, v1, v2, restitution) -> CollinearResult:
-    """Central collinear impact with restitution (PHYSICS.md section 1).
+    """Central collinear impact with restitution (docs/model.md, Collinear impact).
 
     Parameters (scalars or broadcastable arrays, SI)
     -------------------------------------------------
@@ -140,7 +140,7 @@ PLANAR_ARGS = (
 def planar_impact(m1, izz1, v1x, v1y, w1, r1x, r1y,
                   m2, izz2, v2x, v2y, w2, r2x, r2y,
                   normal_deg, restitution, friction) -> PlanarResult:
-    """Planar impulse-momentum impact of two rigid vehicles with yaw (PHYSICS.md section 2).
+    """Planar impulse-momentum impact of two rigid vehicles with yaw (docs/model.md, Planar impact).
 
     Parameters (scalars or broadcastable arrays, SI, global frame, z up)
     ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Coefficient of restitution as a function of closing speed, PHYSICS.md section 3.
+"""Coefficient of restitution as a function of closing speed, docs/model.md, Restitution.
 
 Restitution falls as impact speed rises: e of 0.2-0.4 at 2-5 mph (Howard et al., SAE 931842), about
 0.1 at medium and high speed (Monson & Germane, SAE 1999-01-0097). crashcompat's default curve is an
@@ -52,7 +52,7 @@ class SpeedDependentRestitution:
     def describe(self) -> str:
         return (
             f"e(vc) = {self.e_hi} + ({self.e_lo} - {self.e_hi}) * exp(-vc / {self.v_ref_mps} m/s), "
-            "clipped to [0, 1] (assumption, PHYSICS.md 3)"
+            "clipped to [0, 1] (assumption, docs/model.md, Restitution)"
         )
 
 

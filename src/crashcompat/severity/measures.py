@@ -6,7 +6,7 @@ Measure families (``--measures`` on the CLI):
 
 - ``dv``: the impulse-momentum results (always computed);
 - ``pulse``: crash pulse, crush against crush space, OLC, OIV/ORA and the belted occupant
-  (:mod:`crashcompat.kernels.pulse`, PHYSICS.md 4-5);
+  (:mod:`crashcompat.kernels.pulse`, docs/model.md, Energy split and crush; Crash pulse);
 - ``risk``: injury/fatality probabilities from named curves (:mod:`crashcompat.severity.risk`) at each
   occupant's delta-v and PDOF.
 
@@ -20,7 +20,7 @@ change along the impulse line (``|P|/M_i``; the CG's is ``|P|/m_i``), and for fr
 its energy equals the impulse-momentum energy loss exactly. Accelerations, OLC, OIV and ORA are
 those of that effective mass. The struck faces' CRASH3 A/B (or linear k) act over the engaged width;
 in frontal impacts the lower structure's stiffness is scaled by the vertical overlap of the two
-front-structure height bands (PHYSICS.md 4, assumption); side and rear faces have no height band
+front-structure height bands (docs/model.md, Energy split and crush, assumption); side and rear faces have no height band
 in the catalog and are fully engaged.
 """
 
@@ -108,7 +108,7 @@ MIN_ENGAGEMENT = 0.3
 def height_engagement(lo1, hi1, lo2, hi2, min_engagement=MIN_ENGAGEMENT):
     """Engagement factors (g1, g2) for two front structures' height bands (m): the lower one
     (by band centre) is scaled by the overlap length over its own band height, no less than
-    ``min_engagement``; the other is 1. (assumption, PHYSICS.md 4)"""
+    ``min_engagement``; the other is 1. (assumption, docs/model.md, Energy split and crush)"""
     lo1, hi1, lo2, hi2 = (np.asarray(x, dtype=np.float64) for x in (lo1, hi1, lo2, hi2))
     overlap = np.clip(np.minimum(hi1, hi2) - np.maximum(lo1, lo2), 0.0, None)
     frac1 = np.maximum(overlap / (hi1 - lo1), min_engagement)

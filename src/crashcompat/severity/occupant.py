@@ -3,8 +3,8 @@
 Sign convention (crash tests): ``a`` is the vehicle's acceleration along its own axis in m/s^2,
 negative while a frontal impact slows the vehicle. Results in g use ``units.G0``.
 
-- :func:`olc`: occupant load criterion, Euro NCAP MPDB protocol (TB 027); PHYSICS.md 5.
-- :func:`oiv_ora`: flail-space OIV and ORA, NCHRP Report 350 / AASHTO MASH; PHYSICS.md 5.
+- :func:`olc`: occupant load criterion, Euro NCAP MPDB protocol (TB 027); docs/model.md, Crash pulse and occupant loading.
+- :func:`oiv_ora`: flail-space OIV and ORA, NCHRP Report 350 / AASHTO MASH; docs/model.md, Crash pulse and occupant loading.
 - :func:`cfc_filter`: SAE J211-1 channel-frequency-class filter, Appendix C design equations.
 
 These are an independent formulation from the jitted helpers in :mod:`crashcompat.kernels.occupant`

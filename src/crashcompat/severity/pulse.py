@@ -144,7 +144,7 @@ def crash_pulse(m1_kg, m2_kg, closing_speed_mps, restitution, *, crush_space1_m,
     Give either the linear stiffnesses ``k1_n_per_m, k2_n_per_m`` (closed-form pulse) or the CRASH3
     coefficients ``a*_n_per_m, b*_n_per_m2`` with the engaged widths ``width*_m`` (integrated
     pulse, force ``w*(A + B*C)``). ``engage*`` in (0, 1] scales a face's force-crush law (structure
-    height overlap, PHYSICS.md 4, assumption). ``theta*_rad`` is the angle between the impulse line
+    height overlap, docs/model.md, Energy split and crush, assumption). ``theta*_rad`` is the angle between the impulse line
     and each vehicle's forward axis (0: frontal), used to split occupant measures into x and y.
 
     Physics, status codes and output definitions: :mod:`crashcompat.kernels.pulse`.

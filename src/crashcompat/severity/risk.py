@@ -1,7 +1,7 @@
-"""Injury and fatality risk curves as named, cited models (PHYSICS.md section 6).
+"""Injury and fatality risk curves as named, cited models (docs/model.md, Risk).
 
 Every curve maps Δv (m/s at the API; converted to mph inside the kernels) and optionally the
-PDOF (degrees clockwise from the vehicle's forward axis, PHYSICS.md 0) to a probability clipped to
+PDOF (degrees clockwise from the vehicle's forward axis, docs/model.md, Conventions) to a probability clipped to
 [0, 1]. They come from 1980s-2000s US field data with mixed belt use: comparators, not predictions
 for one person. Report the curve's ``name`` and ``source`` with every figure; no bias correction for
 the ~19 % physics-vs-NASS Δv difference (Funk, Cormier & Gabler, AAAM 2008) is applied here.
