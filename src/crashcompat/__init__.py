@@ -37,6 +37,12 @@ _LAZY = {
     "crash_pulse": "crashcompat.severity.pulse",
     "CURVES": "crashcompat.severity.risk",
     "Catalog": "crashcompat.catalog.loading",
+    "set_threads": "crashcompat.kernels._jit",
+    "top_speed_kph": "crashcompat.physics.performance",
+    "accel_time_s": "crashcompat.physics.performance",
+    "sustained_speed_kph": "crashcompat.physics.performance",
+    "highway_speeds": "crashcompat.physics.performance",
+    "PerformanceParams": "crashcompat.physics.performance",
 }
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
