@@ -70,8 +70,10 @@ NCAP_FULL_WIDTH_SPEED_MPS = 56.0 * KPH
 #: ``ev-floor``: battery electric with the pack in the floor.
 LAYOUTS = ("front-engine", "rear-engine", "cab-over", "ev-floor")
 
-#: Body types the estimators know (identity key ``body``).
-BODIES = ("car", "suv", "van", "pickup")
+#: Body types the estimators know (identity key ``body``). ``barrier``: a crash-test object
+#: (rigid wall, pole, moving deformable barrier) of the catalog class ``barrier``; no estimator
+#: applies to it, its files give every figure (`crashcompat.catalog.loading`).
+BODIES = ("car", "suv", "van", "pickup", "barrier")
 
 # --- tables of stated assumptions -------------------------------------------------------------
 

@@ -41,6 +41,9 @@ from crashcompat.catalog.vehicle import DRIVEN_WHEELS, PERFORMANCE_FIELDS, TRANS
 __all__ = [
     "SCHEMA_VERSION",
     "CLASSES",
+    "TEST_OBJECT_CLASSES",
+    "TEST_OBJECT_RANGES",
+    "TEST_OBJECT_NOT_APPLICABLE",
     "KEI_LIMITS",
     "FIELDS",
     "IDENTITY_KEYS",
@@ -64,8 +67,18 @@ SCHEMA_VERSION = 1
 ENV_VAR = "CRASHCOMPAT_VEHICLES"
 
 #: Vehicle classes, in display order. The id's folder part must equal the class.
-#: ``us-van``: minivans (Sienna, Odyssey, Pacifica, Carnival).
-CLASSES = ("kei", "us-truck", "us-suv", "us-van", "us-car")
+#: ``us-van``: minivans (Sienna, Odyssey, Pacifica, Carnival). ``barrier``: crash-test objects
+#: (rigid wall, rigid pole, fixed and moving deformable barriers), see `TEST_OBJECT_CLASSES`.
+CLASSES = ("kei", "us-truck", "us-suv", "us-van", "us-car", "barrier")
+
+#: Classes of crash-test objects rather than road vehicles. A test object's file (body
+#: ``"barrier"``) gives every figure that applies to it, because no class estimate exists for a
+#: barrier; the road-vehicle figures in `TEST_OBJECT_NOT_APPLICABLE` and the identity keys
+#: ``drive_side``, ``layout`` and ``powertrain`` do not apply and must be absent; its numeric
+#: ranges are `TEST_OBJECT_RANGES` (a rigid wall is 10^8 kg, a pole 0.254 m wide). Its seat
+#: fields name the point whose velocity change is reported as the object's "occupant" delta-v
+#: (the CG: a barrier carries no occupant).
+TEST_OBJECT_CLASSES = ("barrier",)
 
 #: Kei-car limits in force since October 1998 (Japan's Road Transport Vehicle Act enforcement
 #: regulations, as commonly quoted [M]; the catalog's 1990s kei trucks and vans were built to the
@@ -163,6 +176,60 @@ _FIELD_LIST += [
 
 #: Every numeric field, in display order.
 FIELDS: dict[str, FieldSpec] = {f.name: f for f in _FIELD_LIST}
+
+#: Road-vehicle figures that do not apply to a test object (class in `TEST_OBJECT_CLASSES`): a
+#: barrier file must not give them and they are not estimated (the `Vehicle`'s performance
+#: fields are None).
+TEST_OBJECT_NOT_APPLICABLE = (
+    "track_front_m", "track_rear_m", "displacement_cc", "front_axle_load_fraction",
+    "front_overhang_m", "cg_to_front_axle_m", "power_kw", "torque_nm", "top_speed_kph",
+    "speed_limiter_kph", "accel_0_100_kph_s", "accel_0_60_mph_s", "drag_coefficient",
+    "frontal_area_m2", "drag_area_m2", "rolling_resistance", "drive_axle_load_fraction",
+)
+
+#: Valid ranges of a test object's figures where they differ from a road vehicle's: field ->
+#: (low, high). A rigid wall or pole is modelled as a body of 10^8 kg and 10^10 kg m^2 with a
+#: face 10^5 times stiffer than a car's (the rigid limit, vehicles/README.md); a pole is 0.254 m
+#: wide; a barrier face's lower edge may sit at ground level.
+TEST_OBJECT_RANGES = {
+    "curb_mass_kg": (100.0, 1.0e9),
+    "mass_kg": (100.0, 1.0e9),
+    "length_m": (0.05, 50.0),
+    "width_m": (0.05, 50.0),
+    "height_m": (0.1, 10.0),
+    "wheelbase_m": (0.01, 50.0),
+    "cg_to_front_m": (0.01, 50.0),
+    "yaw_inertia_kgm2": (10.0, 1.0e13),
+    "driver_seat_x_m": (-50.0, 50.0),
+    "driver_seat_y_m": (-50.0, 50.0),
+    "passenger_seat_x_m": (-50.0, 50.0),
+    "passenger_seat_y_m": (-50.0, 50.0),
+    **{f"stiffness_{face}_n_per_m": (1.0e4, 1.0e13) for face in ("front", "side", "rear")},
+    **{f"crash3_a_{face}_n_per_m": (-2.0e5, 1.0e11) for face in ("front", "side", "rear")},
+    **{f"crash3_b_{face}_n_per_m2": (1.0e3, 1.0e14) for face in ("front", "side", "rear")},
+    "crush_space_front_m": (0.001, 2.5),
+    "crush_space_side_m": (0.001, 2.5),
+    "crush_space_rear_m": (0.001, 2.5),
+    "structure_height_low_m": (0.01, 5.0),
+    "structure_height_high_m": (0.01, 5.0),
+}
+
+#: Identity keys that describe a road vehicle and must be absent from a test object's file.
+_TEST_OBJECT_ABSENT_IDENTITY = ("drive_side", "layout", "powertrain", "driven_wheels",
+                                "transmission")
+
+
+def _is_test_object(cls) -> bool:
+    return cls in TEST_OBJECT_CLASSES
+
+
+def _range(name: str, cls) -> tuple[float, float]:
+    """Valid (low, high) of field ``name`` for a file of class ``cls``."""
+    if _is_test_object(cls) and name in TEST_OBJECT_RANGES:
+        return TEST_OBJECT_RANGES[name]
+    spec = FIELDS[name]
+    return spec.low, spec.high
+
 
 _RE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9.-]*$")
 _RE_YEARS = re.compile(r"^(19|20)\d\d-((19|20)\d\d)?$")
@@ -428,15 +495,23 @@ def _parse(file: str, data: bytes, problems: list[Problem]) -> _Parsed | None:
 
     identity, entries = {}, {}
     known = list(IDENTITY_KEYS) + [f.name for f in FIELDS.values() if f.in_file]
+    cls_given = doc.get("class")
+    test_object = _is_test_object(cls_given)
     for key, value in doc.items():
-        if key in IDENTITY_KEYS:
+        if test_object and (key in _TEST_OBJECT_ABSENT_IDENTITY
+                            or key in TEST_OBJECT_NOT_APPLICABLE):
+            problems.append(Problem(
+                file, key, "absent for a test object", _describe(value),
+                message=f"key '{key}' describes a road vehicle and does not apply to a test "
+                f"object (class = \"{cls_given}\"); remove it"))
+        elif key in IDENTITY_KEYS:
             _, expected, check = IDENTITY_KEYS[key]
             if check(value):
                 identity[key] = value
             else:
                 problems.append(Problem(file, key, expected, _describe(value)))
         elif key in FIELDS and FIELDS[key].in_file:
-            entry = _parse_entry(file, key, value, problems)
+            entry = _parse_entry(file, key, value, problems, cls_given)
             if entry is not None:
                 entries[key] = entry
         elif key in FIELDS:
@@ -449,15 +524,31 @@ def _parse(file: str, data: bytes, problems: list[Problem]) -> _Parsed | None:
                                     message=f"key '{key}' is not a known key{_suggest_key(key, known)}"))
 
     for key, (required, expected, _) in IDENTITY_KEYS.items():
+        if test_object and key in _TEST_OBJECT_ABSENT_IDENTITY:
+            continue
         if required and key not in doc:
             problems.append(Problem(file, key, expected, "nothing",
                                     message=f"required key '{key}' is missing (expected {expected})"))
     for spec in FIELDS.values():
-        if spec.required and spec.name not in doc:
+        if test_object and spec.in_file and spec.name not in TEST_OBJECT_NOT_APPLICABLE \
+                and spec.name not in doc:
+            # no class estimate exists for a test object: its file gives every figure
+            problems.append(Problem(
+                file, spec.name, f"{spec.description} in {spec.unit}", "nothing",
+                message=f"key '{spec.name}' is missing: a test object (class = "
+                f"\"{cls_given}\") gives every figure that applies to it ({spec.description} "
+                f"in {spec.unit}), since no class estimate exists for it"))
+        elif spec.required and spec.name not in doc and not test_object:
             problems.append(Problem(
                 file, spec.name, f"{spec.description} in {spec.unit}", "nothing",
                 message=f"required key '{spec.name}' is missing (expected a table with the "
                 f"{spec.description} in {spec.unit}, its kind and its source)"))
+    body = identity.get("body")
+    if test_object and "body" in identity and body != "barrier":
+        problems.append(Problem(file, "body", "'barrier' for a test object", _describe(body)))
+    elif not test_object and body == "barrier" and cls_given in CLASSES:
+        problems.append(Problem(file, "body", f"a road-vehicle body for class '{cls_given}' "
+                                "(body = \"barrier\" needs class = \"barrier\")", _describe(body)))
 
     cls = identity.get("class")
     if "id" in identity and cls is not None and identity["id"].split("/")[0] != cls:
@@ -469,8 +560,9 @@ def _parse(file: str, data: bytes, problems: list[Problem]) -> _Parsed | None:
     return _Parsed(file, data, identity, entries)
 
 
-def _parse_entry(file: str, key: str, value, problems: list[Problem]) -> dict | None:
+def _parse_entry(file: str, key: str, value, problems: list[Problem], cls=None) -> dict | None:
     spec = FIELDS[key]
+    low, high = _range(key, cls)
     form = (f"a table like {{ value = ..., kind = \"spec\", source = \"...\" }} with the "
             f"{spec.description} in {spec.unit}")
     if not isinstance(value, dict):
@@ -501,8 +593,8 @@ def _parse_entry(file: str, key: str, value, problems: list[Problem]) -> dict | 
         v = value["value"]
         if not _is_number(v):
             problems.append(Problem(file, f"{key}.value", f"a number in {spec.unit}", _describe(v)))
-        elif not spec.low <= v <= spec.high:
-            problems.append(Problem(file, key, f"between {spec.low:g} and {spec.high:g} {spec.unit}",
+        elif not low <= v <= high:
+            problems.append(Problem(file, key, f"between {low:g} and {high:g} {spec.unit}",
                                     f"{v:g}"))
     if kind == "spec":
         if "value" not in value:
@@ -636,6 +728,7 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
     fields: dict[str, dict] = {}
     stack: list[str] = []
     identity = parsed.identity
+    test_object = _is_test_object(identity.get("class"))
 
     def get(name, optional=False):
         if name in IDENTITY_KEYS:
@@ -684,11 +777,12 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
                 raise _ResolveError(name, f"{name} could not be estimated by {method.name}: {exc}") from None
             finally:
                 stack.pop()
-            if not spec.low <= value <= spec.high:
+            low, high = _range(name, identity.get("class"))
+            if not low <= value <= high:
                 raise _ResolveError(name, f"{name} estimated by {method.name} must be between "
-                                    f"{spec.low:g} and {spec.high:g} {spec.unit}, found {value:g}; check "
+                                    f"{low:g} and {high:g} {spec.unit}, found {value:g}; check "
                                     f"its inputs ({', '.join(inputs)}) or give a value",
-                                    f"between {spec.low:g} and {spec.high:g} {spec.unit}", f"{value:g}")
+                                    f"between {low:g} and {high:g} {spec.unit}", f"{value:g}")
             record.update(method_summary=method.summary, inputs=inputs, params=params,
                           default=implicit)
         record["value"] = value
@@ -698,6 +792,8 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
 
     try:
         for name in FIELDS:
+            if test_object and name in TEST_OBJECT_NOT_APPLICABLE:
+                continue
             get(name, optional=True)
     except _ResolveError as exc:
         problems.append(Problem(parsed.file, exc.key, exc.expected, exc.found, message=str(exc)))
@@ -712,7 +808,7 @@ def _resolve(parsed: _Parsed, problems: list[Problem]):
         "crush_space_front_m", "crush_space_side_m", "crush_space_rear_m",
         "structure_height_low_m", "structure_height_high_m")}
     name = f"{identity['make']} {identity['model']} ({identity['generation']})"
-    if values["cg_to_front_axle_m"] >= values["wheelbase_m"]:
+    if not test_object and values["cg_to_front_axle_m"] >= values["wheelbase_m"]:
         problems.append(Problem(parsed.file, "cg_to_front_axle_m",
                                 f"less than wheelbase_m ({values['wheelbase_m']:g} m)",
                                 f"{values['cg_to_front_axle_m']:g} m"))

@@ -22,6 +22,7 @@ from crashcompat.cli.options import add_verbosity, verbosity_options
 COMMANDS = {
     "bench": ("crashcompat.cli.bench", "bench", "Measure the kernels' speed on this machine."),
     "grid": ("crashcompat.cli.grid", "grid", "Sweep vehicle pairs x impact conditions; summarise."),
+    "validate": ("crashcompat.cli.validate", "validate", "Compare the model with published crash tests."),
     "vehicles": ("crashcompat.cli.vehicles", "vehicles", "List, show and validate the vehicle catalog."),
 }
 _SUBCOMMANDS = COMMANDS  # the earlier name
