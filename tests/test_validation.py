@@ -185,8 +185,9 @@ def test_published_cases_within_their_tolerances(result):
     """The CI check (docs/validation.md, Tolerances)."""
     assert check_tolerances(result) == []
     camry = _row(result, "nhtsa-10146-camry-ncap:subject")
-    # default restitution is low at speed (issue 10: about 5 % low); the fit removes it
-    assert -6.0 < camry["error_pct"] < -2.0 and abs(camry["error_fitted_pct"]) < 0.7
+    # the default restitution is the fit to this test (e_hi 0.15, docs/model.md); the former
+    # default, e_hi 0.1, was 4.3 % low here (issue 10: about 5 % low)
+    assert abs(camry["error_pct"]) < 0.7 and abs(camry["error_fitted_pct"]) < 0.7
     taurus = _row(result, "nhtsa-07292-taurus-into-taurus:subject")
     assert taurus["known_gap"] and taurus["error_pct"] > 20  # the sliding gap, until req. 2
 
@@ -308,10 +309,10 @@ def test_cli_refuses_to_overwrite_and_bad_extensions(tmp_path):
 def test_cli_check(tmp_path):
     assert run_cli("--check", "-q").exit_code == 0
     text = CASES_FILE.read_text(encoding="utf-8").replace("tolerance_pct = 5.0",
-                                                          "tolerance_pct = 1.0")
+                                                          "tolerance_pct = 0.05")
     bad = tmp_path / "cases.toml"
     bad.write_text(text, encoding="utf-8")
     shutil.copytree(TRACES_DIR, tmp_path / "traces")
     r = run_cli("--check", "-q", "--cases", str(bad))
     assert r.exit_code == 1
-    assert "nhtsa-10146-camry-ncap:subject: error -4.3 % exceeds the tolerance +-1 %" in r.output
+    assert "nhtsa-10146-camry-ncap:subject: error -0.1 % exceeds the tolerance +-0.05 %" in r.output
