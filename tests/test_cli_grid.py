@@ -338,3 +338,19 @@ def test_table_rounds_for_display_only_and_keeps_small_risks_visible():
     fatal = rows[0]["subject_risk_malliaris_one_fatal"]
     assert 0 < fatal < 1e-3  # a small risk at 10 km/h ...
     assert f"{fatal:.4g}" in r.stdout  # ... shown with its significant digits, not as 0
+
+
+def test_samples_add_bands_to_the_full_summary_and_the_seed_fixes_them():
+    a = json.loads(run([*SMALL, "--samples", "4", "--seed", "7", "--format", "json", "-q"]).stdout)
+    b = json.loads(run([*SMALL, "--samples", "4", "--seed", "7", "--format", "json", "-q"]).stdout)
+    c = json.loads(run([*SMALL, "--samples", "4", "--seed", "8", "--format", "json", "-q"]).stdout)
+    assert a == b and a != c
+    assert len(a) == 2 * 1 * 4 * 2 * 2  # still one row per group and reference
+    row = a[0]
+    for col in ("subject_occupant_dv_kph", "ratio", "subject_risk_malliaris_one_fatal",
+                "relative_risk_malliaris_one_mais3", "subject_crush_exhausted_share"):
+        assert {f"{col}_p05", f"{col}_p50", f"{col}_p95"} <= set(row)
+    table = run([*SMALL, "--samples", "4"]).stdout
+    assert "ratio_p05" in table.splitlines()[1]
+    r = run([*SMALL, "--samples", "-1"])
+    assert r.exit_code == 2

@@ -210,6 +210,14 @@ def test_default_preset_covers_the_catalog(catalog):
     meta = run.metadata()
     assert meta["catalog_sha256"] == catalog.content_hash()
     assert meta["grid_spec"]["name"] == "kei-vs-us"
+    # with an exposure model and no spec: every class the `us` model weights (pickups, SUVs,
+    # cars and vans), the rest as kei-vs-us
+    traffic = run_grid(catalog=catalog, exposure="us")
+    assert traffic.spec.name == "kei-in-us-traffic"
+    assert set(traffic.axes["partner"]) == (set(run.axes["partner"]) | set(catalog.ids("us-car"))
+                                            | set(catalog.ids("us-van")))
+    assert traffic.axes["subject"] == run.axes["subject"]
+    assert traffic.spec.closing_speed_kph == run.spec.closing_speed_kph
 
 
 @pytest.mark.parametrize("text, want", [
@@ -288,3 +296,39 @@ def test_spec_roundtrip_through_toml(tmp_path, catalog):
     bad.write_text("subjects = [\n")
     with pytest.raises(GridSpecError, match="bad.toml is not valid TOML"):
         run_grid(bad, catalog=catalog)
+
+
+def test_crush_exhausted_share_is_counted_from_the_cases(catalog):
+    # C = sqrt(2 E / k) of the subject's struck face against its crush space, counted here from
+    # the per-case energy (the case kernel) and the catalog, against the summary kernel's share
+    from crashcompat.kernels.layout import GEO_K1
+    from crashcompat.runs.tables import CONFIGURATION_FACES, FACES
+
+    spec = dict(SMALL, angle_deg=[0.0], overlap=[1.0], impact_position=["driver-seat"],
+                subject_speed_kph=[0.0, 60.0], partner_speed_kph=[50.0, 110.0])
+    run = run_grid(spec, catalog=catalog)
+    df = run.to_pandas()
+    df = df[df["status"] <= 2].copy()
+    subj, part, conf = (df[c].cat.codes.to_numpy() for c in ("subject", "partner",
+                                                              "configuration"))
+    n_p, n_c = len(run.axes["partner"]), len(run.axes["configuration"])
+    k1 = run.tables.geo[(subj * n_p + part) * n_c + conf, GEO_K1]
+    space = np.array([catalog[run.axes["subject"][s]].crush_space_m(
+        FACES[CONFIGURATION_FACES[run.axes["configuration"][c]][0]]) for s, c in zip(subj, conf)])
+    df["used_up"] = np.sqrt(2.0 * df["subject_energy_j"].to_numpy() / k1) > space
+    want = df.astype({"subject": str, "partner": str, "configuration": str}).groupby(
+        ["subject", "partner", "configuration", "subject_speed_kph", "partner_speed_kph"]
+    )["used_up"].mean()
+    n, some = 0, 0
+    for row in run.summary().rows:
+        key = (row["subject"], row["partner"], row["configuration"], row["subject_speed_kph"],
+               row["partner_speed_kph"])
+        if key not in want.index:
+            assert row["subject_crush_exhausted_share"] is None
+            continue
+        assert row["subject_crush_exhausted_share"] == want[key], key
+        ref = want.get((row["reference"],) + key[1:])
+        assert row["reference_crush_exhausted_share"] == ref
+        n += 1
+        some += 0 < want[key]
+    assert n > 20 and some > 5

@@ -34,8 +34,12 @@ CONFIRM_CASES = 10**9
 #: After a signal, how long the worker gets to stop at a chunk boundary and clean up itself.
 STOP_GRACE_S = 0.5
 #: Compile time of each grid kernel from a cold numba cache, seconds: measured on 2 shared
-#: cores (12.8 s chunk, 7.1 s summary, 11.3 s pulse, numba 0.68), rounded up.
-COMPILE_ESTIMATE_S = {"chunk": 15, "summary": 10, "pulse": 15}
+#: cores (12.8 s chunk, 7.1 s summary, 11.3 s pulse, numba 0.68), rounded up; the Monte Carlo
+#: kernel (mc): 2.1 s measured with the summary's helpers already compiled, rounded up.
+COMPILE_ESTIMATE_S = {"chunk": 15, "summary": 10, "pulse": 15, "mc": 5}
+#: Monte Carlo samples of a run with an exposure model when --samples is not given: the default
+#: job (kei-vs-us, 'us' exposure) takes about 10 s warm on 2 cores with 200 (docs/uncertainty.md).
+DEFAULT_SAMPLES = 200
 
 _log = logging.getLogger(LOGGER + ".cli")
 
@@ -66,13 +70,18 @@ def _opt(name, *decls, **kw):
               help="Format of FILE where its extension does not tell; must agree with it.")
 @format_option(what="Summary on stdout", hidden_choices=("parquet", "zarr"))
 @click.option("--no-summary", is_flag=True, help="No summary (needs -o FILE).")
-@click.option("--summary", "old_summary", hidden=True,
-              type=click.Choice(["table", "csv", "json", "none"]))
+@click.option("--summary", "old_summary", metavar="headline|full",
+              type=click.Choice(["headline", "full", "table", "csv", "json", "none"]),
+              help="What the summary is: 'headline' (the exposure-weighted answer, the default "
+              "when an exposure model is used) or 'full' (one row per subject, partner, "
+              "configuration and speed).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True,
               help="Number of worst cases in the summary.")
-@_opt("--preset", type=click.Choice(["kei-vs-us"]),
-      help="Start from a named preset (default kei-vs-us when no SPEC is given).")
+@_opt("--preset", type=click.Choice(["kei-vs-us", "kei-in-us-traffic"]),
+      help="Start from a named preset: kei-vs-us (kei cars against US pickups and SUVs; the "
+      "base of every SPEC and option), kei-in-us-traffic (against pickups, SUVs, cars and vans; "
+      "what `crashcompat grid` alone runs, with --exposure us).")
 @_opt("--subjects", metavar="LIST", help="Subject vehicles: ids, globs (kei/*) or classes, "
       "comma-separated.")
 @_opt("--partners", metavar="LIST", help="Partner vehicles, as for --subjects.")
@@ -103,6 +112,18 @@ def _opt(name, *decls, **kw):
       "malliaris-one-mais3,malliaris-one-fatal).")
 @_opt("--pulse-model", type=click.Choice(["crash3", "linear"]),
       help="Force-crush model of the pulse (default crash3).")
+@click.option("--samples", type=click.IntRange(0), default=None, metavar="N",
+              help=f"Monte Carlo samples over the assumed inputs (docs/uncertainty.md): 5-95 % "
+              f"bands on every summary value. Default {DEFAULT_SAMPLES} with an exposure model, "
+              "else 0.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed of the Monte Carlo: the same numbers for the same seed on any thread "
+              "count.")
+@click.option("--exposure", metavar="NAME|FILE|none", default=None,
+              help="Weight the grid by what a car meets in traffic: 'us' (bundled; "
+              "docs/uncertainty.md) or an exposure TOML file. Default 'us' when nothing else is "
+              "given (no SPEC, no axis or vehicle options: the kei-in-us-traffic preset), else "
+              "none.")
 @vehicles_dir_option
 @click.option("--threads", type=click.IntRange(1), help="Limit the compute threads.")
 @click.option("--chunk-size", type=click.IntRange(1000), default=None,
@@ -114,15 +135,22 @@ def _opt(name, *decls, **kw):
 def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwrite, top, preset,
          subjects, partners, references, configurations, closing_speed, split, subject_speed,
          partner_speed, angle, overlap, impact_position, restitution, friction, load,
-         allow_implausible, struck_side, measures, risk_curves, pulse_model, vehicles_dirs,
-         threads, chunk_size, silent, yes):
+         allow_implausible, struck_side, measures, risk_curves, pulse_model, samples, seed,
+         exposure, vehicles_dirs, threads, chunk_size, silent, yes):
     """Sweep vehicle pairs x impact conditions and summarise occupant delta-v.
 
-    Without SPEC and options this runs the kei-vs-us preset: every kei car against every US truck
-    and SUV, with the reference US cars in the same crashes, all configurations, 10-120 km/h.
-    Options override the SPEC file ('-' reads it from stdin), which overrides the preset. The
-    grid's axes, outputs and formats are described in docs/cli.md.
+    Without SPEC and options this runs the kei-in-us-traffic preset (every kei car against every
+    US pickup, SUV, car and van, with the reference US cars in the same crashes, all
+    configurations, 10-120 km/h) weighted by the `us` exposure model with a Monte Carlo over the
+    assumptions, and prints the headline: per crash, the kei cars' risk against the reference
+    cars', with 5-95 % bands. Options override the SPEC file ('-' reads it from stdin), which
+    overrides the kei-vs-us preset (pickups and SUVs), as before. The grid's axes, outputs and
+    formats are described in docs/cli.md, the Monte Carlo and the exposure model in
+    docs/uncertainty.md.
     """
+    summary_kind = None
+    if old_summary in ("headline", "full"):
+        summary_kind, old_summary = old_summary, None
     summary_fmt, data_fmt = _formats(ctx, output, data_fmt, fmt, no_summary, old_summary)
     overrides = {
         "preset": preset, "subjects": subjects, "partners": partners,
@@ -139,15 +167,34 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
     overrides = {k: v for k, v in overrides.items() if v is not None}
     spec_text = sys.stdin.read() if spec_file == "-" else None
     quiet = verbosity(ctx) < 0
+    as_shipped = (spec_file is None and not {k for k in overrides if k != "preset"}
+                  and overrides.get("preset", "kei-in-us-traffic") == "kei-in-us-traffic")
+    if as_shipped:
+        overrides["preset"] = "kei-in-us-traffic"
+    if exposure is None:
+        exposure = "us" if as_shipped else None
+    elif exposure.strip().lower() == "none":
+        exposure = None
+    if summary_kind is None:
+        summary_kind = "headline" if exposure is not None else "full"
+    if summary_kind == "headline" and exposure is None:
+        raise click.UsageError("--summary headline needs an exposure model: add --exposure us "
+                               "(or an exposure file)")
+    if samples is None:
+        samples = DEFAULT_SAMPLES if exposure is not None else 0
     job = _Job(spec_file=spec_file, spec_text=spec_text, overrides=overrides,
                vehicles_dirs=vehicles_dirs, chunk_size=chunk_size, threads=threads, yes=yes,
                output=output, data_fmt=data_fmt, overwrite=overwrite, summary_fmt=summary_fmt,
+               summary_kind=summary_kind, samples=samples, seed=seed, exposure=exposure,
                top=top, show_bar=not silent and not quiet and sys.stderr.isatty())
     run, summary = _run_job(job)
     if summary is not None:
         try:
             with _printing_signals():
-                _print_summary(run, summary, summary_fmt, quiet)
+                if summary_kind == "headline":
+                    _print_headline(summary, summary_fmt, quiet)
+                else:
+                    _print_summary(run, summary, summary_fmt, quiet)
         except BrokenPipeError:  # `crashcompat grid | head`: the reader has gone
             _silence_stdout()
             sys.exit(128 + 13)
@@ -305,7 +352,8 @@ def _compute(job):
     cat = _load(job.vehicles_dirs)  # a problem here is a ClickException, handed on as it is
     run = GridRun(spec, catalog=cat, chunk_cases=job.chunk_size or DEFAULT_CHUNK,
                   max_cases=None if job.yes else CONFIRM_CASES,
-                  cases_hint="pass --yes to run it")
+                  cases_hint="pass --yes to run it", samples=job.samples, seed=job.seed,
+                  exposure=job.exposure)
     if job.summary_fmt is not None and run.n_groups > run.MAX_SUMMARY_GROUPS:
         run.summary()  # raises the summary's size sentence before anything is computed
     if job.threads:
@@ -317,8 +365,12 @@ def _compute(job):
                " x ".join(f"{k}({n})" for k, n in zip(run.axes, run.shape)))
     cold = _compile_note(run, job)
     first = "compiling the kernels, then " if cold else ""
-    jobs = int(job.output is not None) + int(job.summary_fmt is not None)
-    bar = _checked(_progress(run.n_cases * max(jobs, 1), job.show_bar))
+    work = run.n_cases * int(job.output is not None)
+    if job.summary_fmt is not None:
+        far = run.far_side_run() if job.summary_kind == "headline" else None
+        n = run.n_cases + (far.n_cases if far is not None else 0)
+        work += n * (1 + run.samples)
+    bar = _checked(_progress(max(work, 1), job.show_bar))
     summary = None
     try:
         if job.output is not None:
@@ -330,11 +382,13 @@ def _compute(job):
         if job.summary_fmt is not None:
             job.stage = ("compiling the summary kernel, then computing the summary"
                          if not _cached("summary") else "computing the summary")
-            summary = run.summary(progress=bar.update, top=job.top)
+            if job.summary_kind == "headline":
+                summary = run.headline(progress=bar.update)
+            else:
+                summary = run.summary(progress=bar.update, top=job.top)
     finally:
         bar.close()
     elapsed = time.perf_counter() - t0
-    work = run.n_cases * max(jobs, 1)
     _log.debug("%s cases in %.2f s (%s cases/s)", f"{run.n_cases:,}", elapsed,
                f"{work / elapsed:,.0f}")
     return run, summary
@@ -347,6 +401,8 @@ def _compile_note(run, job):
         need.append("chunk")
     if job.summary_fmt is not None:
         need.append("summary")
+        if run.samples:
+            need.append("mc")
     if "pulse" in run.spec.measures:
         need.append("pulse")
     cold = [k for k in need if not _cached(k)]
@@ -360,6 +416,7 @@ def _compile_note(run, job):
 #: the drivers each kind of work calls (their helpers are compiled into them)
 _KERNELS = {"chunk": ("crashcompat.kernels.grid", "grid_chunk"),
             "summary": ("crashcompat.kernels.grid", "grid_summary"),
+            "mc": ("crashcompat.kernels.grid", "grid_mc"),
             "pulse": ("crashcompat.kernels.pulse", "pulse_grid")}
 
 
@@ -551,6 +608,27 @@ def _print_summary(run, summary, fmt, quiet):
     echo("")
     echo(_status_line(summary))
     echo(f"Model limits: {LIMITS}")
+
+
+def _print_headline(headline, fmt, quiet):
+    """The headline: its text (table), one JSON object (json) or its rows as CSV (csv)."""
+    out = sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(headline.to_dict(), indent=1) + "\n")
+        return
+    if fmt == "csv":
+        rows = headline.rows
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        w = csv.DictWriter(out, fieldnames=keys, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in keys})
+        if not quiet:
+            click.echo(f"headline of exposure {headline.exposure_name!r}, {headline.samples} "
+                       f"samples, seed {headline.seed}; by partner class and the assumptions: "
+                       "--format json", err=True)
+        return
+    click.echo(headline.text())
 
 
 def _status_line(summary) -> str:

@@ -12,6 +12,8 @@ formula"). Each is a plain function of SI floats. Sources are in docs/model.md.
 - :func:`to_vehicle_frame_sf`, :func:`pdof_sf`, :func:`clock_sf`: vehicle-frame components, PDOF
   and clock direction.
 - :func:`sector_sf`, :func:`risk_sf`: the Malliaris side/rear sector rule and every risk curve.
+- :func:`to_global_frame_sf`: vehicle-frame components back to the global frame.
+- :func:`crush_demand_sf`: the crush a linear spring needs for an energy (intrusion indicator).
 """
 
 from __future__ import annotations
@@ -141,3 +143,18 @@ def force_from_pdof_sf(pdof):
         return fx, fy
     a = (-p - 180.0) / RAD2DEG
     return math.cos(a), math.sin(a)
+
+
+@scalar
+def to_global_frame_sf(c, s, x, y):
+    """Global components of a vector given along a vehicle's x (forward) and y (left) axes, for
+    the heading (cos, sin) = (c, s): the inverse of :func:`to_vehicle_frame_sf`."""
+    return c * x - s * y, s * x + c * y
+
+
+@scalar
+def crush_demand_sf(energy, k):
+    """Crush (m) a linear spring of stiffness ``k`` (N/m) needs to absorb ``energy`` (J):
+    ``C = sqrt(2 E / k)``, from ``E = k C^2 / 2``. Compared with the crush space it is an
+    intrusion indicator, not a prediction (docs/model.md, energy split and crush)."""
+    return math.sqrt(2.0 * energy / k)

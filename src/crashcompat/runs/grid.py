@@ -44,18 +44,46 @@ from crashcompat.physics.collide import LIMITS
 from crashcompat.runs.spec import (DEFAULT_REFERENCES, MEMORY_BUDGET_BYTES, PRESETS, GridSizeError,
                                    GridSpec, GridSpecError, check_size, grid_size, load_spec,
                                    parse_range, spec_from_dict, validated)
+from crashcompat.runs.exposure import load_exposure
 from crashcompat.runs.parallel import run_ranges
 from crashcompat.runs.summary import Summary, _r
 from crashcompat.runs.tables import build_tables
+from crashcompat.runs.uncertainty import resolve_uncertainty
 from crashcompat.severity.measures import resolve_curves
 from crashcompat.severity.risk import curve_table
 
 __all__ = ["GridSpec", "GridRun", "run_grid", "PRESETS", "parse_range", "load_spec",
            "spec_from_dict", "GridSpecError", "GridSizeError", "DEFAULT_REFERENCES",
-           "DEFAULT_CHUNK"]
+           "DEFAULT_CHUNK", "QUANTILES", "CRUSH_NOTE"]
 
 #: Target number of cases per compiled chunk (bounded memory: ~20 float64 columns per case).
 DEFAULT_CHUNK = 1 << 19
+#: Most Monte Carlo samples a run takes (the memory check usually binds first).
+MAX_SAMPLES = 1_000_000
+#: The quantiles of the Monte Carlo bands: X_p05, X_p50, X_p95.
+QUANTILES = (0.05, 0.5, 0.95)
+#: Fixed-point scales of the exposure-weighted sums (weight, occupant delta-v in km/h,
+#: crush-exhausted share, each risk): integer sums do not depend on the order of the terms, so
+#: the headline is the same on any thread count. A term is rounded down to a multiple of
+#: 1/scale: at most 1.4e-17 (2^-56) per term for the probabilities and shares, 5.7e-14 km/h
+#: (2^-44) for delta-v.
+HEADLINE_SCALE = (2.0 ** 56, 2.0 ** 44, 2.0 ** 56, 2.0 ** 56)
+#: What the crush-exhausted share is, said with every output that carries it.
+CRUSH_NOTE = ("subject_crush_exhausted_share: the share of cases in which the crush the "
+              "subject's struck face needs for the energy it absorbs, as a linear spring "
+              "(C = sqrt(2 E / k), E its share of the energy dissipated, k its engaged stiffness), "
+              "exceeds the crush space of that face: an intrusion indicator, not a prediction "
+              "of intrusion")
+
+
+class MonteCarlo:
+    """The Monte Carlo of one run: ``bands_g`` (rows, crashes, group stats, 3), ``bands_p``
+    (subjects, references, crashes, pair stats, 3), ``acc`` (rows, classes, configurations,
+    samples, stats) int64 exposure-weighted sums or None, their ``hscale``, and the weights
+    ``wts``, ``cls`` it used."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
 
 
 class GridRun:
@@ -71,10 +99,20 @@ class GridRun:
     def __init__(self, spec: GridSpec, catalog=None, chunk_cases: int = DEFAULT_CHUNK, *,
                  max_cases: int | None = None,
                  memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES,
-                 cases_hint: str = "pass max_cases to run it"):
+                 cases_hint: str = "pass max_cases to run it", samples: int = 0,
+                 seed: int = 0, exposure=None, uncertainty=None, stream: int = 0):
         from crashcompat.catalog.loading import load_catalog
 
         self.spec = spec
+        self.samples = _whole(samples, "samples", MAX_SAMPLES)
+        self.seed = _whole(seed, "seed", 2**63 - 1)
+        self._stream = int(stream)
+        self._uncertainty_arg = uncertainty
+        try:
+            self.uncertainty = resolve_uncertainty(uncertainty)
+        except CrashCompatError as exc:
+            raise GridSpecError(str(exc)) from None
+        self._memory_budget = memory_budget_bytes
         self.catalog = catalog if catalog is not None else load_catalog()
         cat = self.catalog
         self.subject_ids = cat.select(list(spec.subjects))
@@ -125,6 +163,16 @@ class GridRun:
             raise GridSpecError(str(exc)) from None
         self._curve_rows = curve_table(self.curves)
         self._summary: Summary | None = None
+        self._mc = None
+        self._far = None
+        self._headline = None
+        self._group = None  # (stats, risk) of the deterministic summary, per group
+        self.exposure = None
+        if exposure is not None:
+            self.exposure = load_exposure(exposure)
+            self._exposure_check()
+        if self.samples:
+            self._check_mc_size()
 
     # -- tables --------------------------------------------------------------------------------
     def _kargs(self, geo=None):
@@ -133,6 +181,14 @@ class GridRun:
         tb = self.tables
         return (self.kernel_shape, tb.veh, tb.geo if geo is None else geo, tb.spd, tb.e, tb.mu,
                 tb.load, tb.rmod, ENERGY_REL_TOL, self._curve_rows)
+
+    @property
+    def _space(self) -> np.ndarray:
+        """(subjects and references, configurations) crush space (m) of the face each subject
+        is struck on."""
+        tb = self.tables
+        ns = self.kernel_shape[0]
+        return np.ascontiguousarray(tb.face[:ns, tb.conf_faces[:, 0], 3])
 
     # -- description ---------------------------------------------------------------------------
     @property
@@ -196,6 +252,29 @@ class GridRun:
                       if "pulse" in self.spec.measures else None),
             "status_codes": {str(k): v for k, v in STATUS_NAMES.items()},
             "limits": LIMITS,
+            "crush_exhausted": CRUSH_NOTE,
+            "monte_carlo": self._mc_metadata(),
+            "exposure": self.exposure.to_dict() if self.exposure is not None else None,
+        }
+
+    def _mc_metadata(self) -> dict | None:
+        from crashcompat.kernels.sampling import HIST_REL_ERROR
+
+        if not self.samples:
+            return None
+        return {
+            "samples": self.samples, "seed": self.seed,
+            "generator": "counter-based: splitmix64 chain over (seed, stream, crash, sample, "
+                         "variable); the same draws for any thread count or chunking",
+            "common_random_numbers": "the subject and its reference cars get the same draws in "
+                                     "the same crash (partner, configuration, speeds) and sample",
+            "bands": "X_p05, X_p50, X_p95: the 5th, 50th and 95th percentiles over the samples "
+                     "(inverted-CDF sample quantiles) of the summary value X; X itself is the "
+                     "deterministic value with the nominal inputs",
+            "quantile_error": f"fixed-bin log-linear histograms: at most {HIST_REL_ERROR:.3%} "
+                              "of the value, exact where every sample is equal",
+            "geometry_variants": len(self.uncertainty.geometry_offsets()),
+            "distributions": self.uncertainty.to_dict(),
         }
 
     # -- compute -------------------------------------------------------------------------------
@@ -306,7 +385,9 @@ class GridRun:
     MAX_SUMMARY_GROUPS = 4_000_000
 
     def summary(self, progress=None, top: int = 10) -> Summary:
-        """Summary per (subject, partner, configuration, speeds), against each reference."""
+        """Summary per (subject, partner, configuration, speeds), against each reference; with
+        ``samples > 0`` every value X carries its Monte Carlo bands X_p05, X_p50, X_p95
+        (:class:`crashcompat.runs.summary.Summary`)."""
         if self.n_groups > self.MAX_SUMMARY_GROUPS:
             raise CrashCompatError(
                 f"the summary would have {self.n_groups:,} rows (subject x partner x "
@@ -317,8 +398,9 @@ class GridRun:
         return self._summary
 
     def _compute_summary(self, progress, top) -> Summary:
-        from crashcompat.kernels.grid import N_STATS, N_STATUS, grid_summary
+        from crashcompat.kernels.grid import N_STATS, N_STATUS, compile_helpers, grid_summary
 
+        compile_helpers()
         ng = self.n_groups
         stats = np.empty((ng, N_STATS))
         argmax = np.empty(ng, dtype=np.int64)
@@ -326,13 +408,17 @@ class GridRun:
         worst_vals = np.empty((ng, 3))
         risk = np.empty((ng, len(self.curves), 2))
         kargs = self._kargs()
-        step = max(1, self.chunk_cases // max(self.inner, 1))
-        for g0 in range(0, ng, step):
-            g1 = min(ng, g0 + step)
-            run_ranges(lambda a, b: grid_summary(0, a, b, *kargs, stats, argmax, counts,
-                                                 worst_vals, risk), g1 - g0, 1, offset=g0)
+        space = self._space
+        n_crash = self.n_crashes
+        per_crash = int(self.kernel_shape[0]) * self.inner
+        step = max(1, self.chunk_cases // max(per_crash, 1))
+        for c0 in range(0, n_crash, step):
+            c1 = min(n_crash, c0 + step)
+            run_ranges(lambda a, b: grid_summary(a, b, *kargs, space, stats, argmax, counts,
+                                                 worst_vals, risk), c1 - c0, 1, offset=c0)
             if progress is not None:
-                progress((g1 - g0) * self.inner)
+                progress((c1 - c0) * per_crash)
+        self._group = (stats, risk)
         shape5 = tuple(int(x) for x in self.kernel_shape[:5])
         ns_subj = len(self.subject_ids)
         # worst cases for subjects (not references): the largest occupant delta-v
@@ -360,8 +446,240 @@ class GridRun:
             extra[risk_column("partner", c)] = risk[:, k, 1]
         if "pulse" in self.spec.measures:
             extra.update(self._extra_group_means(progress))
+        bands = None
+        if self.samples:
+            mc = self.monte_carlo(progress)
+            nc = len(self.curves)
+            bands = (mc.bands_g.reshape(shape5[0], *shape5[1:], 5 + 2 * nc, 3),
+                     mc.bands_p.reshape(ns_subj, len(self.reference_ids), *shape5[1:], 1 + nc,
+                                        3))
         return Summary(self, stats.reshape(*shape5, N_STATS), worst, status_counts,
-                       {k: v.reshape(shape5) for k, v in extra.items()})
+                       {k: v.reshape(shape5) for k, v in extra.items()}, bands=bands)
+
+    # -- Monte Carlo and headline ------------------------------------------------------------
+    @property
+    def n_crashes(self) -> int:
+        """Crashes (partner x configuration x speeds): the Monte Carlo's unit of work."""
+        return int(np.prod(self.kernel_shape[1:5]))
+
+    def _mc_layout(self):
+        nc = len(self.curves)
+        n_rows = int(self.kernel_shape[0])
+        n_subj, n_ref = len(self.subject_ids), len(self.reference_ids)
+        n_hist = n_rows * (5 + 2 * nc) + n_subj * n_ref * (1 + nc)
+        n_cls = len(self.exposure.partner_classes) if self.exposure is not None else 0
+        return nc, n_rows, n_subj, n_ref, n_hist, n_cls
+
+    def _check_mc_size(self):
+        """Refuse a Monte Carlo whose buffers would exceed the memory budget, before any is
+        built: geometry variants, bands, and per thread a histogram scratch and (with an
+        exposure) the per-sample sums."""
+        from crashcompat.kernels.layout import GEO_COLS
+        from crashcompat.kernels.sampling import HIST_BINS
+        from crashcompat.runs.parallel import n_slots
+
+        if self._memory_budget is None:
+            return
+        nc, n_rows, n_subj, n_ref, n_hist, n_cls = self._mc_layout()
+        nv = len(self.uncertainty.geometry_offsets())
+        n_geo = self.size.n_geometry
+        nb = 8 * 3 * self.n_crashes * (n_rows * (5 + 2 * nc) + n_subj * n_ref * (1 + nc))
+        slots = n_slots() * (4 * n_hist * HIST_BINS + 8 * n_rows * max(n_cls, 1)
+                             * self.kernel_shape[2] * self.samples * (3 + nc)
+                             * (self.exposure is not None))
+        need = nv * n_geo * GEO_COLS * 8 + nb + slots + self.size.memory_bytes
+        if need > self._memory_budget:
+            raise GridSizeError(
+                f"samples: a Monte Carlo of {self.samples:,} samples over this grid would need "
+                f"about {need / 2**30:.1f} GiB (bands, histograms and per-sample sums), over the "
+                f"{self._memory_budget / 2**30:.1f} GiB budget; use fewer samples, vehicles or "
+                "speeds")
+
+    def _geometry_variants(self) -> np.ndarray:
+        """(variants, n_geometry, GEO_COLS): the nominal table without jitter, else one jittered
+        copy per stratified jitter offset (:meth:`Uncertainty.geometry_offsets`)."""
+        from crashcompat.runs.tables import geometry_table
+
+        if getattr(self, "_geo_var", None) is not None:
+            return self._geo_var
+        offsets = self.uncertainty.geometry_offsets()
+        if offsets == [(0.0, 0.0, 0.0)]:
+            return self.tables.geo[None]
+        subj = self.subject_ids + self.reference_ids
+        try:
+            self._geo_var = np.stack([geometry_table(self.spec, self.catalog, subj,
+                                                     self.partner_ids, jitter=o)[0]
+                                      for o in offsets])
+        except CrashCompatError as exc:
+            raise GridSpecError(str(exc)) from None
+        return self._geo_var
+
+    def _exposure_configurations(self) -> list:
+        """Exposure configuration of each of this run's configurations: ``side`` is the near
+        side when the driver's side is struck, else the far side."""
+        side = "side-near" if self.spec.struck_side == "driver" else "side-far"
+        names = {"frontal": "frontal", "side-struck-by-subject": "side-struck-by-subject",
+                 "rear": "rear", "side": side}
+        return [names[c] for c in self.spec.configurations]
+
+    def _exposure_check(self):
+        if self.spec.speed_mode != "closing":
+            raise GridSpecError(
+                "exposure: exposure weights are over closing speeds; give closing_speed_kph "
+                "instead of explicit subject_speed_kph and partner_speed_kph")
+        if self.spec.struck_side not in ("driver", "passenger"):
+            raise GridSpecError(
+                "exposure: near- and far-side impacts are weighted by the occupant's side; use "
+                f"struck_side = driver (or passenger), not {self.spec.struck_side!r}")
+
+    def exposure_weights(self):
+        """The exposure's weights over this run and its far-side companion
+        (:class:`crashcompat.runs.exposure.ExposureWeights`), or None without an exposure."""
+        if self.exposure is None:
+            return None
+        if getattr(self, "_weights", None) is None:
+            present = set(self._exposure_configurations())
+            if "side" in self.spec.configurations:
+                present.add("side-far" if "side-near" in present else "side-near")
+            classes = [self.catalog[p].vehicle_class for p in self.partner_ids]
+            self._weights = self.exposure.weights(
+                classes, present, np.asarray(self.spec.closing_speed_kph))
+        return self._weights
+
+    def far_side_run(self) -> "GridRun | None":
+        """The companion run of side impacts on the other side (the exposure's far side when
+        ``struck_side`` is the driver's), with the same samples and seed on its own random
+        stream; None without an exposure or side impacts."""
+        if self.exposure is None or "side" not in self.spec.configurations:
+            return None
+        if self._far is None:
+            other = "passenger" if self.spec.struck_side == "driver" else "driver"
+            far_spec = self.spec.replace(configurations=("side",), struck_side=other)
+            self._far = GridRun(far_spec, catalog=self.catalog, chunk_cases=self.chunk_cases,
+                                memory_budget_bytes=self._memory_budget, samples=self.samples,
+                                seed=self.seed, uncertainty=self._uncertainty_arg,
+                                stream=self._stream + 1)
+            self._far._weights_from = self
+        return self._far
+
+    def _grid_weights(self):
+        """(wts, cls) for the kernels: this run's exposure weights, or zeros."""
+        owner = getattr(self, "_weights_from", None)
+        src = owner if owner is not None else self
+        w = src.exposure_weights()
+        n_p = len(self.partner_ids)
+        ks = self.kernel_shape
+        if w is None:
+            return np.zeros((n_p, ks[2], ks[3], ks[4])), np.full(n_p, -1, dtype=np.int64), 0
+        confs = self._exposure_configurations()
+        return (np.ascontiguousarray(w.grid(confs)), w.cls.copy(), len(w.class_names))
+
+    def monte_carlo(self, progress=None):
+        """Run the Monte Carlo (once; cached): per group and per (subject, reference) pair the
+        5th, 50th and 95th percentiles of each statistic over the samples, and with an exposure
+        the per-sample exposure-weighted sums. Needs ``samples > 0``."""
+        if not self.samples:
+            raise CrashCompatError("monte_carlo: this run has samples = 0; pass samples=N to "
+                                   "run_grid (or --samples N)")
+        if self._mc is None:
+            self._mc = self._run_mc(progress)
+        return self._mc
+
+    def _run_mc(self, progress):
+        from crashcompat.kernels.grid import compile_helpers, grid_mc
+        from crashcompat.kernels.sampling import HIST_BINS
+        from crashcompat.runs.parallel import n_slots, run_slots
+
+        compile_helpers()
+        nc, n_rows, n_subj, n_ref, n_hist, _ = self._mc_layout()
+        wts, cls, n_cls = self._grid_weights()
+        n_crash = self.n_crashes
+        ks = self.kernel_shape
+        geo_var = self._geometry_variants()
+        dist = self.uncertainty.table()
+        qs = np.array(QUANTILES)
+        bands_g = np.full((n_rows, n_crash, 5 + 2 * nc, 3), np.nan)
+        bands_p = np.full((n_subj, n_ref, n_crash, 1 + nc, 3), np.nan)
+        hscale = np.array(HEADLINE_SCALE[:3] + (HEADLINE_SCALE[3],) * nc)
+        slots = n_slots()
+        with_acc = n_cls > 0
+        acc_shape = ((n_rows, n_cls, int(ks[2]), self.samples, 3 + nc) if with_acc
+                     else (1, 1, 1, 1, 3 + nc))
+        scratch = []
+        for _ in range(slots):
+            scratch.append((np.zeros(acc_shape, dtype=np.int64),
+                            np.zeros((n_hist, HIST_BINS), dtype=np.int32),
+                            np.full(n_hist, HIST_BINS, dtype=np.int64),
+                            np.full(n_hist, -1, dtype=np.int64), np.zeros(n_hist, dtype=np.int64),
+                            np.full(n_hist, np.inf), np.full(n_hist, -np.inf)))
+        kargs = self._kargs(geo=geo_var)
+        space = self._space
+        per_crash = n_rows * self.inner * self.samples
+        step = max(1, min(n_crash, (1 << 22) // max(per_crash, 1)))
+        wk = wts if with_acc else np.zeros_like(wts)
+        for c0 in range(0, n_crash, step):
+            c1 = min(n_crash, c0 + step)
+
+            def work(slot, a, b):
+                acc, hc, hlo, hhi, hn, hmn, hmx = scratch[slot]
+                grid_mc(a, b, *kargs, space, dist, self.seed, self._stream, self.samples,
+                        n_subj, wk, cls, hscale, qs, bands_g, bands_p, acc, hc, hlo, hhi, hn,
+                        hmn, hmx)
+
+            run_slots(work, c1 - c0, 1, offset=c0)
+            if progress is not None:
+                progress((c1 - c0) * per_crash)
+        acc = None
+        if with_acc:
+            acc = scratch[0][0].copy()
+            for sl in scratch[1:]:
+                acc += sl[0]
+        return MonteCarlo(bands_g=bands_g, bands_p=bands_p, acc=acc, hscale=hscale,
+                          wts=wts, cls=cls)
+
+    def _nominal_sums(self):
+        """The deterministic counterpart of the Monte Carlo's exposure-weighted sums:
+        (rows, classes, configurations, stats) int64, in the same fixed point, from the
+        deterministic summary's group values."""
+        if self._group is None:
+            self.summary()
+        stats, risk = self._group
+        wts, cls, n_cls = self._grid_weights()
+        nc = len(self.curves)
+        ks = [int(k) for k in self.kernel_shape[:5]]
+        hscale = np.array(HEADLINE_SCALE[:3] + (HEADLINE_SCALE[3],) * nc)
+        st = stats.reshape(*ks, -1)
+        rk = risk.reshape(*ks, nc, 2)
+        out = np.zeros((ks[0], max(n_cls, 1), ks[2], 3 + nc), dtype=np.int64)
+        w = wts[None]  # (1, np, nc, nsa, nsb)
+        ok = ~np.isnan(st[..., 0]) & (w > 0) & (cls[None, :, None, None, None] >= 0)
+        vals = [np.broadcast_to(1.0, st[..., 0].shape), st[..., 0], st[..., 7]] + \
+               [rk[..., k, 0] for k in range(nc)]
+        for k, x in enumerate(vals):
+            if k == 0:
+                term = np.floor(w * hscale[0]) * np.ones_like(st[..., 0])
+            else:
+                term = np.floor(w * x * hscale[k])
+            term = np.where(ok, term, 0.0).astype(np.int64)
+            for j in range(n_cls):
+                sel = cls == j
+                out[:, j, :, k] = term[:, sel].sum(axis=(1, 3, 4))
+        return out
+
+    def headline(self, progress=None):
+        """The exposure-weighted headline (:class:`crashcompat.runs.headline.Headline`):
+        per subject vehicle, for the kei class and for each reference car the probability of
+        MAIS3+ injury and of death per two-vehicle crash, the ratio to the references, the
+        crush-exhausted share, with 5-95 % bands from the Monte Carlo (when ``samples > 0``).
+        Needs ``exposure`` (run_grid(..., exposure="us"))."""
+        from crashcompat.runs.headline import build_headline
+
+        if self.exposure is None:
+            raise CrashCompatError("headline: this run has no exposure model; pass "
+                                   "exposure='us' (or a file) to run_grid, or --exposure us")
+        if self._headline is None:
+            self._headline = build_headline(self, self.far_side_run(), progress)
+        return self._headline
 
     #: severity columns averaged per group for the summary (besides every risk column)
     _SUMMARY_PULSE = ("subject_olc_g", "subject_crush_ratio", "subject_occupant_peak_g")
@@ -518,16 +836,25 @@ class GridRun:
 def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
              threads: int | None = None, chunk_cases: int = DEFAULT_CHUNK,
              max_cases: int | None = None,
-             memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES) -> GridRun:
+             memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES, samples: int = 0,
+             seed: int = 0, exposure=None, uncertainty=None) -> GridRun:
     """Prepare a grid run from a spec (a :class:`GridSpec`, a dict of spec keys, a TOML path, or
-    None for the ``kei-vs-us`` preset). Compute with the returned object's methods.
+    None for the ``kei-vs-us`` preset, or ``kei-in-us-traffic`` with an ``exposure``). Compute
+    with the returned object's methods.
 
     The size is checked before any table is built: more than ``max_cases`` cases, or tables and
     buffers above ``memory_budget_bytes`` (1 GiB; None for no limit), raise
     :class:`GridSizeError` naming the axes that multiply it.
+
+    ``samples`` > 0 adds a Monte Carlo over the assumed inputs (docs/uncertainty.md): every
+    summary value X gets ``X_p05``, ``X_p50``, ``X_p95``, the same for the same ``seed`` on any
+    thread count. ``uncertainty`` narrows the distributions (``"none"``: zero width; a dict by
+    variable, :func:`crashcompat.runs.uncertainty.resolve_uncertainty`). ``exposure`` (``"us"``
+    or an exposure TOML file) weights the grid by what a car meets in traffic and enables
+    :meth:`GridRun.headline`.
     """
     if spec is None:
-        spec = GridSpec(**PRESETS["kei-vs-us"])
+        spec = GridSpec(**PRESETS["kei-in-us-traffic" if exposure is not None else "kei-vs-us"])
     elif isinstance(spec, (str, Path)):
         spec = load_spec(spec)
     elif isinstance(spec, dict):
@@ -544,7 +871,14 @@ def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
             raise GridSpecError("threads must be >= 1")
         set_threads(min(threads, _max_threads()))
     return GridRun(spec, catalog=catalog, chunk_cases=chunk_cases, max_cases=max_cases,
-                   memory_budget_bytes=memory_budget_bytes)
+                   memory_budget_bytes=memory_budget_bytes, samples=samples, seed=seed,
+                   exposure=exposure, uncertainty=uncertainty)
+
+
+def _whole(x, key: str, high: int) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not 0 <= x <= high:
+        raise GridSpecError(f"{key}: expected a whole number from 0 to {high:,}, got {x!r}")
+    return int(x)
 
 
 def _max_threads() -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["run_ranges", "split_ranges"]
+__all__ = ["run_ranges", "run_slots", "split_ranges", "n_slots"]
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
@@ -51,4 +51,27 @@ def run_ranges(fn, n: int, align: int = 1, *, offset: int = 0) -> None:
     if pool is None:
         pool = _POOLS[k] = ThreadPoolExecutor(max_workers=k, thread_name_prefix="crashcompat")
     for f in [pool.submit(fn, a, b) for a, b in ranges]:
+        f.result()
+
+
+def n_slots() -> int:
+    """How many ranges :func:`run_slots` uses at most: the thread count."""
+    return _threads()
+
+
+def run_slots(fn, n: int, align: int = 1, *, offset: int = 0) -> None:
+    """As :func:`run_ranges`, calling ``fn(slot, a, b)``: range number ``slot`` (below
+    :func:`n_slots`) of this call, so that each concurrent range can own a scratch buffer. A
+    reduction over the slots' buffers must not depend on how the work was split (the Monte
+    Carlo kernel sums integers)."""
+    k = _threads()
+    ranges = [(offset + a, offset + b) for a, b in split_ranges(n, k, align)]
+    if len(ranges) <= 1:
+        for a, b in ranges:
+            fn(0, a, b)
+        return
+    pool = _POOLS.get(k)
+    if pool is None:
+        pool = _POOLS[k] = ThreadPoolExecutor(max_workers=k, thread_name_prefix="crashcompat")
+    for f in [pool.submit(fn, slot, a, b) for slot, (a, b) in enumerate(ranges)]:
         f.result()

@@ -29,11 +29,13 @@ from crashcompat.severity.measures import (DEFAULT_RISK_CURVES, MEASURE_FAMILIES
 __all__ = ["GridSpec", "GridSpecError", "GridSizeError", "GridSize", "PRESETS", "PLAUSIBLE",
            "MAX_AXIS_VALUES", "MEMORY_BUDGET_BYTES", "parse_range", "load_spec",
            "spec_from_dict", "spec_from_toml", "grid_size", "check_size", "DEFAULT_REFERENCES",
-           "validated"]
+           "validated", "US_PARTNER_CLASSES"]
 
 #: Reference cars that take the subject's place by default: a US small (compact) and a
 #: mid-size sedan.
 DEFAULT_REFERENCES = ("us-car/toyota-corolla", "us-car/toyota-camry")
+#: The US partner classes of the catalog, every class the bundled exposure model weights.
+US_PARTNER_CLASSES = ("us-truck", "us-suv", "us-car", "us-van")
 
 #: At most this many values on one axis: a longer axis is almost always a step typed too small,
 #: and a million floats already take ~32 MB as a Python list while the spec is parsed.
@@ -224,6 +226,11 @@ PRESETS = {
         overlap=(1.0, 0.5),
     ),
 }
+#: kei-vs-us against every US vehicle a car meets in traffic: pickups, SUVs, cars and vans, the
+#: classes the `us` exposure model weights. `crashcompat grid` with no arguments runs it with
+#: that exposure model (the headline), as does run_grid(exposure=...) without a spec.
+PRESETS["kei-in-us-traffic"] = dict(PRESETS["kei-vs-us"], name="kei-in-us-traffic",
+                                    partners=US_PARTNER_CLASSES)
 
 _SPEC_KEYS = {f.name for f in dataclasses.fields(GridSpec)} | {"preset"}
 

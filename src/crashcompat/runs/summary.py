@@ -2,7 +2,8 @@
 reduced in the summary kernel, compared with each reference car, streamed row by row.
 
 Values are full-precision floats (None where a group has no result); rounding is for display
-only, in the CLI."""
+only, in the CLI. With a Monte Carlo (``run_grid(..., samples=N)``) every value X that varies with
+the draws has ``X_p05``, ``X_p50`` and ``X_p95`` beside it; X stays the deterministic value."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Summary"]
+__all__ = ["Summary", "band_names"]
 
 
 class Summary:
@@ -21,20 +22,35 @@ class Summary:
     references), so printing or saving a summary of any grid stays in bounded memory. ``rows``
     builds the whole list and :meth:`to_pandas` a DataFrame, for small grids and interactive
     use. Values are unrounded; None (NaN in :meth:`to_pandas`) where a group has no result.
+
+    With a Monte Carlo (``samples > 0``) every column X that varies with the draws (occupant
+    delta-v of subject, partner and reference, the energy and crush-exhausted shares, the ratio,
+    every risk and relative risk) is followed by ``X_p05``, ``X_p50`` and ``X_p95``, the 5th,
+    50th and 95th percentiles over the samples (within 0.2 % of the value,
+    docs/uncertainty.md); X itself is the deterministic value with the nominal inputs.
     """
 
-    def __init__(self, run: "GridRun", stats, worst, status_counts, extra=None):
+    def __init__(self, run: "GridRun", stats, worst, status_counts, extra=None, bands=None):
         self._run = run
         self._stats = stats  # (subjects+references, partners, configurations, speed_a, speed_b, k)
         self._extra = extra or {}  # column -> per-group mean, same leading shape as stats
+        # Monte Carlo percentiles: per group (rows, partners, configurations, speed_a, speed_b,
+        # group stat, 3) and per (subject, reference) pair (subjects, references, ..., pair
+        # stat, 3); None without samples
+        self._bands = bands
+        self.samples = run.samples if bands is not None else 0
         self.worst = worst
         self.status_counts = status_counts
         self.n_cases = run.n_cases
         speed_names = [n for n in run.axes if n.endswith("_speed_kph")]
-        self.columns = ("subject", "partner", "configuration", *speed_names,
-                        "subject_occupant_dv_kph", "subject_occupant_dv_max_kph",
-                        "partner_occupant_dv_kph", "subject_energy_share", "reference",
-                        "reference_occupant_dv_kph", "ratio", *self._extra_columns())
+        cols = ["subject", "partner", "configuration", *speed_names,
+                "subject_occupant_dv_kph", "subject_occupant_dv_max_kph",
+                "partner_occupant_dv_kph", "subject_energy_share",
+                "subject_crush_exhausted_share", "reference", "reference_occupant_dv_kph",
+                "reference_crush_exhausted_share", "ratio", *self._extra_columns()]
+        if bands is not None:
+            cols = [x for c in cols for x in ((c, *band_names(c)) if self._banded(c) else (c,))]
+        self.columns = tuple(cols)
         self.worst_columns = tuple(worst[0]) if worst else ()
         self.n_rows = (len(run.subject_ids) * len(run.partner_ids) * len(run.axes["configuration"])
                        * int(np.prod(run.kernel_shape[3:5])) * max(1, len(run.reference_ids)))
@@ -50,14 +66,32 @@ class Summary:
                 cols += [k, "reference_" + k.removeprefix("subject_")]
         return cols
 
+    #: columns whose Monte Carlo bands come from the group statistics (index in the kernel's
+    #: per-group statistics, :data:`crashcompat.kernels.grid.MC_GROUP_STATS`)
+    _GROUP_BAND = {"subject_occupant_dv_kph": 0, "subject_occupant_dv_max_kph": 1,
+                   "partner_occupant_dv_kph": 2, "subject_energy_share": 3,
+                   "subject_crush_exhausted_share": 4, "reference_occupant_dv_kph": 0,
+                   "reference_crush_exhausted_share": 4}
+
+    def _banded(self, col: str) -> bool:
+        return (col in self._GROUP_BAND or col == "ratio"
+                or col.startswith(("subject_risk_", "partner_risk_", "reference_risk_",
+                                   "relative_risk_")))
+
     def iter_rows(self):
         """Yield the comparison rows (dicts keyed by :attr:`columns`), in grid order."""
         from crashcompat.kernels.grid import SUMMARY_STATS
+        from crashcompat.severity.measures import risk_column
 
         run, st = self._run, self._stats
         col = {name: k for k, name in enumerate(SUMMARY_STATS)}
         k_mean, k_max = col["subject_occupant_dv_mean_kph"], col["subject_occupant_dv_max_kph"]
         k_part, k_share = col["partner_occupant_dv_mean_kph"], col["energy_share_subject_mean"]
+        k_crush = col["subject_crush_exhausted_share"]
+        nc = len(run.curves)
+        curve_k = {risk_column("subject", c).removeprefix("subject_risk_"): k
+                   for k, c in enumerate(run.curves)}
+        bg, bp = self._bands if self._bands is not None else (None, None)
         speed_names = [n for n in run.axes if n.endswith("_speed_kph")]
         sa = [float(x) for x in run.axes[speed_names[0]]]
         sb = [float(x) for x in run.axes[speed_names[1]]] if len(speed_names) > 1 else [None]
@@ -78,16 +112,43 @@ class Summary:
                             base["subject_occupant_dv_max_kph"] = _value(v[k_max])
                             base["partner_occupant_dv_kph"] = _value(v[k_part])
                             base["subject_energy_share"] = _value(v[k_share])
+                            base["subject_crush_exhausted_share"] = _value(v[k_crush])
+                            if bg is not None:
+                                g = bg[i, j, c, a, b]
+                                for name in ("subject_occupant_dv_kph",
+                                             "subject_occupant_dv_max_kph",
+                                             "partner_occupant_dv_kph", "subject_energy_share",
+                                             "subject_crush_exhausted_share"):
+                                    _put_bands(base, name, g[self._GROUP_BAND[name]])
+                                for curve, kc in curve_k.items():
+                                    _put_bands(base, f"subject_risk_{curve}", g[5 + kc])
+                                    _put_bands(base, f"partner_risk_{curve}", g[5 + nc + kc])
                             for r_k, r_id in enumerate(refs):
                                 row = dict(base)
                                 row["reference"] = r_id or ""
                                 if r_id is None:
                                     row["reference_occupant_dv_kph"] = None
+                                    row["reference_crush_exhausted_share"] = None
                                     row["ratio"] = None
                                 else:
-                                    ref = st[ns + r_k, j, c, a, b][k_mean]
+                                    rv = st[ns + r_k, j, c, a, b]
+                                    ref = rv[k_mean]
                                     row["reference_occupant_dv_kph"] = _value(ref)
+                                    row["reference_crush_exhausted_share"] = _value(rv[k_crush])
                                     row["ratio"] = _value(v[k_mean] / ref) if ref > 0 else None
+                                if bg is not None:
+                                    rg = bg[ns + r_k, j, c, a, b] if r_id else None
+                                    pg = bp[i, r_k, j, c, a, b] if r_id else None
+                                    for name in ("reference_occupant_dv_kph",
+                                                 "reference_crush_exhausted_share"):
+                                        _put_bands(row, name, None if rg is None
+                                                   else rg[self._GROUP_BAND[name]])
+                                    _put_bands(row, "ratio", None if pg is None else pg[0])
+                                    for curve, kc in curve_k.items():
+                                        _put_bands(row, f"reference_risk_{curve}",
+                                                   None if rg is None else rg[5 + kc])
+                                        _put_bands(row, f"relative_risk_{curve}",
+                                                   None if pg is None else pg[1 + kc])
                                 for key in extra_keys:
                                     ex = self._extra[key]
                                     mine = ex[i, j, c, a, b]
@@ -104,7 +165,7 @@ class Summary:
                                         row[key] = _value(mine)
                                         row["reference_" + key.removeprefix("subject_")] = \
                                             _value(theirs)
-                                yield row
+                                yield row if bg is None else {k: row.get(k) for k in self.columns}
 
     @property
     def rows(self) -> list[dict]:
@@ -142,13 +203,26 @@ class Summary:
             dv = w.get("subject_occupant_dv_kph")
             lines.append(f"  worst: subject occupant delta-v {dv:.1f} km/h ({where})"
                          if dv is not None else f"  worst: {where}")
+        if self.samples:
+            lines.append(f"  Monte Carlo: {self.samples:,} samples, seed {run.seed}; X_p05, X_p50, "
+                         "X_p95 beside each value X (X itself: the nominal inputs)")
         lines.append("  .rows, .iter_rows(), .worst, .status_counts, .to_pandas()>")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {"rows": self.rows, "worst": self.worst, "status_counts": self.status_counts,
-                "n_cases": self.n_cases}
+                "n_cases": self.n_cases, "samples": self.samples}
 
+
+
+def band_names(col: str) -> tuple[str, str, str]:
+    """The Monte Carlo band columns of summary column ``col``."""
+    return (f"{col}_p05", f"{col}_p50", f"{col}_p95")
+
+
+def _put_bands(row: dict, col: str, q) -> None:
+    for name, k in zip(band_names(col), range(3)):
+        row[name] = None if q is None else _value(q[k])
 
 
 def _value(x) -> float | None:

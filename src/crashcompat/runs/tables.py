@@ -13,7 +13,7 @@ from crashcompat.physics.geometry import geometry_row, impact_geometry
 from crashcompat.severity.measures import height_engagement
 from crashcompat.units import KPH
 
-__all__ = ["Tables", "build_tables", "FACES", "CONFIGURATION_FACES"]
+__all__ = ["Tables", "build_tables", "geometry_table", "FACES", "CONFIGURATION_FACES"]
 
 FACES = ("front", "side", "rear")
 #: (subject face, partner face) struck in each configuration, as indices into FACES
@@ -46,31 +46,48 @@ class TableError(CrashCompatError, ValueError):
     """A geometry that cannot happen for one vehicle pair; the message names the pair."""
 
 
-def build_tables(spec, catalog, subject_ids, partner_ids, sa, sb) -> Tables:
-    vehicles = [catalog[v] for v in subject_ids] + [catalog[v] for v in partner_ids]
-    veh = np.array([[v.mass_kg, v.yaw_inertia_kgm2] for v in vehicles])
+def geometry_table(spec, catalog, subject_ids, partner_ids, jitter=None):
+    """The geometry table ``(geo, geo_w, geo_g)``: one row per (subject, partner, configuration,
+    angle, overlap, position), built by :func:`crashcompat.physics.geometry.impact_geometry`.
+
+    ``jitter`` = (angle offset deg, overlap offset, impact-position offset m) builds a Monte
+    Carlo variant (:mod:`crashcompat.runs.uncertainty`): the angle is kept within +-89 degrees,
+    the overlap within [0.05, 1], and a side impact's position (the driver's seat when the axis
+    says ``driver-seat``) 0.05 m inside the struck side. ``None`` builds the nominal table."""
+    vehicles_s = [catalog[v] for v in subject_ids]
+    vehicles_p = [catalog[v] for v in partner_ids]
     ns, npart, nc = len(subject_ids), len(partner_ids), len(spec.configurations)
     na, no, npos = len(spec.angle_deg), len(spec.overlap), len(spec.impact_position)
     n_geo = ns * npart * nc * na * no * npos
     geo = np.empty((n_geo, GEO_COLS))
     geo_w = np.empty(n_geo)
     geo_g = np.empty((n_geo, 2))
+    da, do, dp = jitter if jitter is not None else (0.0, 0.0, 0.0)
     g = 0
-    for s_id in subject_ids:
-        s = catalog[s_id]
-        for p_id in partner_ids:
-            p = catalog[p_id]
+    for s_id, s in zip(subject_ids, vehicles_s):
+        for p_id, p in zip(partner_ids, vehicles_p):
             for conf in spec.configurations:
                 eng = (height_engagement(s.structure_height_low_m, s.structure_height_high_m,
                                          p.structure_height_low_m, p.structure_height_high_m)
                        if conf == "frontal" else (1.0, 1.0))
+                struck = p if conf == "side-struck-by-subject" else s
                 for ang in spec.angle_deg:
                     for ov in spec.overlap:
                         for pos in spec.impact_position:
                             x = None if pos == "driver-seat" else float(pos)
+                            if jitter is not None:
+                                ang_j = min(max(ang + da, -89.0), 89.0)
+                                ov_j = min(max(ov + do, 0.05), 1.0)
+                                x0 = struck.driver_seat_x_m if x is None else x
+                                x_j = min(max(x0 + dp, -struck.cg_to_rear_m + 0.05),
+                                          struck.cg_to_front_m - 0.05)
+                                x_j = x_j if conf in ("side", "side-struck-by-subject") else x
+                            else:
+                                ang_j, ov_j, x_j = ang, ov, x
                             try:
                                 hs, hp, sl, pl, normal, _f, (k1, k2), w_eng = impact_geometry(
-                                    s, p, conf, ang, ov, x, spec.struck_side, spec.overlap_side)
+                                    s, p, conf, ang_j, ov_j, x_j, spec.struck_side,
+                                    spec.overlap_side)
                             except GeometryError as exc:
                                 raise TableError(
                                     f"{s_id} vs {p_id}, {conf}, impact_position {pos}: {exc}"
@@ -79,6 +96,14 @@ def build_tables(spec, catalog, subject_ids, partner_ids, sa, sb) -> Tables:
                             geo_w[g] = w_eng
                             geo_g[g] = eng
                             g += 1
+    return geo, geo_w, geo_g
+
+
+def build_tables(spec, catalog, subject_ids, partner_ids, sa, sb) -> Tables:
+    vehicles = [catalog[v] for v in subject_ids] + [catalog[v] for v in partner_ids]
+    veh = np.array([[v.mass_kg, v.yaw_inertia_kgm2] for v in vehicles])
+    nc = len(spec.configurations)
+    geo, geo_w, geo_g = geometry_table(spec, catalog, subject_ids, partner_ids)
     face = np.array([[[getattr(v, f"crash3_a_{f}_n_per_m"), getattr(v, f"crash3_b_{f}_n_per_m2"),
                        v.stiffness_n_per_m(f), v.crush_space_m(f)] for f in FACES]
                      for v in vehicles])
