@@ -23,6 +23,8 @@ COMMANDS = {
     "bench": ("crashcompat.cli.bench", "bench", "Measure the kernels' speed on this machine."),
     "grid": ("crashcompat.cli.grid", "grid", "Sweep vehicle pairs x impact conditions; summarise."),
     "validate": ("crashcompat.cli.validate", "validate", "Compare the model with published crash tests."),
+    "plot": ("crashcompat.cli.plot", "plot", "Draw one figure of a grid run (png, svg, pdf)."),
+    "report": ("crashcompat.cli.report", "report", "Write a grid run's report (HTML, Markdown)."),
     "vehicles": ("crashcompat.cli.vehicles", "vehicles", "List, show and validate the vehicle catalog."),
 }
 _SUBCOMMANDS = COMMANDS  # the earlier name
