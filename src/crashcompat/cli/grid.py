@@ -27,7 +27,7 @@ import click
 
 from crashcompat.cli.options import (DATA_FORMATS, LOGGER, STDOUT_FORMATS, deprecated,
                                      format_option, verbosity, verbosity_options)
-from crashcompat.cli.vehicles import _load, vehicles_dir_option
+from crashcompat.cli.vehicles import load_vehicles, vehicles_dir_option
 
 #: Grids above this many cases need --yes.
 CONFIRM_CASES = 10**9
@@ -292,7 +292,7 @@ def _run_job(job):
         if isinstance(err.__cause__, BrokenPipeError):  # e.g. `-o - | head`
             _silence_stdout()
             sys.exit(128 + 13)  # as a process killed by SIGPIPE
-        raise click.ClickException(_option_names(str(err))) from None
+        raise click.ClickException(option_names(str(err))) from None
     raise err
 
 
@@ -322,12 +322,12 @@ def _stop(job, worker):
 
 
 def _remove_partials(path: Path) -> None:
-    from crashcompat.runs.writers import _remove_quietly, metadata_path
+    from crashcompat.runs.writers import remove_quietly, metadata_path
 
     names = [path, metadata_path(path)]
     for attempt in range(2):  # twice: the worker may have been creating one
         for p in names:
-            _remove_quietly(p.with_name(f".{p.name}.partial-{os.getpid()}"))
+            remove_quietly(p.with_name(f".{p.name}.partial-{os.getpid()}"))
         if attempt == 0:
             time.sleep(0.05)
 
@@ -349,7 +349,7 @@ def _compute(job):
     else:
         base = load_spec(job.spec_file) if job.spec_file else None
     spec = spec_from_dict(job.overrides, source="options", base=base)
-    cat = _load(job.vehicles_dirs)  # a problem here is a ClickException, handed on as it is
+    cat = load_vehicles(job.vehicles_dirs)  # a problem here is a ClickException, handed on as it is
     run = GridRun(spec, catalog=cat, chunk_cases=job.chunk_size or DEFAULT_CHUNK,
                   max_cases=None if job.yes else CONFIRM_CASES,
                   cases_hint="pass --yes to run it", samples=job.samples, seed=job.seed,
@@ -520,7 +520,7 @@ def _silence_stdout():
         pass
 
 
-def _option_names(msg: str) -> str:
+def option_names(msg: str) -> str:
     """``options: closing_speed_kph: ...`` -> ``--closing-speed: ...``."""
     head = "options: "
     if msg.startswith(head):

@@ -71,12 +71,12 @@ def build_run(spec_file, overrides: dict, vehicles_dirs, *, samples=None, seed=N
     draws as many Monte Carlo samples as ``crashcompat grid`` does by default, so the report's
     bands are the grid's."""
     from crashcompat.cli import grid as grid_cli
-    from crashcompat.cli.vehicles import _load
+    from crashcompat.cli.vehicles import load_vehicles
     from crashcompat.errors import CrashCompatError
     from crashcompat.runs.grid import load_spec, run_grid, spec_from_dict
     from crashcompat.runs.spec import spec_from_toml
 
-    names = grid_cli._option_names
+    names = grid_cli.option_names
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(overrides.get("references"), str) and \
             overrides["references"].strip().lower() == "none":
@@ -93,7 +93,7 @@ def build_run(spec_file, overrides: dict, vehicles_dirs, *, samples=None, seed=N
             spec = spec.replace(measures=tuple(spec.measures) + tuple(missing))
     except CrashCompatError as exc:
         raise click.ClickException(names(str(exc))) from None
-    cat = _load(vehicles_dirs)
+    cat = load_vehicles(vehicles_dirs)
     params = inspect.signature(run_grid).parameters
     if exposure is not None and exposure.strip().lower() == "none":
         exposure, default_exposure = None, None

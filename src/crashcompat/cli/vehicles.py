@@ -31,7 +31,7 @@ vehicles_dir_option = click.option(
 )
 
 
-def _load(vehicles_dirs) -> _catalog.Catalog:
+def load_vehicles(vehicles_dirs) -> _catalog.Catalog:
     """Load the catalog; problems become a ClickException, overrides a note on stderr each."""
     try:
         with warnings.catch_warnings():
@@ -73,7 +73,7 @@ def vehicles():
 def list_cmd(vehicle_class, fmt, vehicles_dirs):
     """List the vehicles: id, class, make and model, curb mass and the mass the physics uses
     (curb + standard load), size, and whether the frontal stiffness is measured."""
-    cat = _load(vehicles_dirs)
+    cat = load_vehicles(vehicles_dirs)
     rows = [_row(cat, vid) for vid in cat.ids(vehicle_class)]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
@@ -140,7 +140,7 @@ def _provenance(f: dict) -> str:
 def show_cmd(vehicle_id, fmt, vehicles_dirs):
     """Show every field of one vehicle: value, unit, kind and provenance (source, ref, accessed
     and trim for a published figure; the method for an estimate)."""
-    cat = _load(vehicles_dirs)
+    cat = load_vehicles(vehicles_dirs)
     try:
         rec = cat.record(vehicle_id)
     except _catalog.UnknownVehicleError as exc:

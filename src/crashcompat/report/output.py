@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 from crashcompat.errors import CrashCompatError
-from crashcompat.runs.writers import _check_destination, _fsync_dir, _remove_quietly
+from crashcompat.runs import writers
+from crashcompat.runs.writers import fsync_dir, remove_quietly
 
 __all__ = ["atomic_write", "check_destination", "figure_format", "report_format", "FIGURE_FORMATS",
            "REPORT_FORMATS"]
@@ -44,7 +45,7 @@ def report_format(path) -> str:
 def check_destination(path, overwrite: bool = False) -> None:
     """Refuse early (before any computing) what :func:`atomic_write` would refuse: a missing or
     read-only folder, or an existing file without ``overwrite``."""
-    _check_destination(Path(path), overwrite)
+    writers.check_destination(Path(path), overwrite)
 
 
 def atomic_write(path, write, *, overwrite: bool = False) -> Path:
@@ -55,7 +56,7 @@ def atomic_write(path, write, *, overwrite: bool = False) -> Path:
     read-only folder is a one-sentence :class:`CrashCompatError`. On any error the temporary
     file is removed."""
     path = Path(path)
-    _check_destination(path, overwrite)
+    check_destination(path, overwrite)
     temp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         write(temp)
@@ -70,10 +71,10 @@ def atomic_write(path, write, *, overwrite: bool = False) -> Path:
             raise CrashCompatError(f"{path} is a directory; name a file")
         os.replace(temp, path)
     except OSError as exc:
-        _remove_quietly(temp)
+        remove_quietly(temp)
         raise CrashCompatError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
-        _remove_quietly(temp)
+        remove_quietly(temp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path

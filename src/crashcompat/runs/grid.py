@@ -46,7 +46,7 @@ from crashcompat.runs.spec import (DEFAULT_REFERENCES, MEMORY_BUDGET_BYTES, PRES
                                    parse_range, spec_from_dict, validated)
 from crashcompat.runs.exposure import load_exposure
 from crashcompat.runs.parallel import run_ranges
-from crashcompat.runs.summary import Summary, _r
+from crashcompat.runs.summary import Summary, value_or_none
 from crashcompat.runs.tables import build_tables
 from crashcompat.runs.uncertainty import resolve_uncertainty
 from crashcompat.severity.measures import resolve_curves
@@ -431,9 +431,9 @@ class GridRun:
             if i < 0:
                 continue
             row = self._axis_values(i)
-            row["subject_occupant_dv_kph"] = _r(worst_vals[g, 0])
-            row["subject_dv_kph"] = _r(worst_vals[g, 1])
-            row["partner_occupant_dv_kph"] = _r(worst_vals[g, 2])
+            row["subject_occupant_dv_kph"] = value_or_none(worst_vals[g, 0])
+            row["subject_dv_kph"] = value_or_none(worst_vals[g, 1])
+            row["partner_occupant_dv_kph"] = value_or_none(worst_vals[g, 2])
             row["case"] = i
             worst.append(row)
         total = counts.sum(axis=0)
@@ -714,7 +714,7 @@ class GridRun:
         grid_chunk(int(i), 0, 1, *self._kargs(), out, status, np.empty((11, 1), dtype=np.int32))
         row = self._axis_values(i)
         for k, col in enumerate(CASE_COLUMNS + self._risk_columns):
-            row[col] = _r(out[k, 0], 6)
+            row[col] = value_or_none(out[k, 0])
         row["status"] = STATUS_NAMES[int(status[0])]
         return row
 

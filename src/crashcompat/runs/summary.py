@@ -108,11 +108,11 @@ class Summary:
                                     speed_names[0]: va}
                             if vb is not None:
                                 base[speed_names[1]] = vb
-                            base["subject_occupant_dv_kph"] = _value(v[k_mean])
-                            base["subject_occupant_dv_max_kph"] = _value(v[k_max])
-                            base["partner_occupant_dv_kph"] = _value(v[k_part])
-                            base["subject_energy_share"] = _value(v[k_share])
-                            base["subject_crush_exhausted_share"] = _value(v[k_crush])
+                            base["subject_occupant_dv_kph"] = value_or_none(v[k_mean])
+                            base["subject_occupant_dv_max_kph"] = value_or_none(v[k_max])
+                            base["partner_occupant_dv_kph"] = value_or_none(v[k_part])
+                            base["subject_energy_share"] = value_or_none(v[k_share])
+                            base["subject_crush_exhausted_share"] = value_or_none(v[k_crush])
                             if bg is not None:
                                 g = bg[i, j, c, a, b]
                                 for name in ("subject_occupant_dv_kph",
@@ -133,9 +133,9 @@ class Summary:
                                 else:
                                     rv = st[ns + r_k, j, c, a, b]
                                     ref = rv[k_mean]
-                                    row["reference_occupant_dv_kph"] = _value(ref)
-                                    row["reference_crush_exhausted_share"] = _value(rv[k_crush])
-                                    row["ratio"] = _value(v[k_mean] / ref) if ref > 0 else None
+                                    row["reference_occupant_dv_kph"] = value_or_none(ref)
+                                    row["reference_crush_exhausted_share"] = value_or_none(rv[k_crush])
+                                    row["ratio"] = value_or_none(v[k_mean] / ref) if ref > 0 else None
                                 if bg is not None:
                                     rg = bg[ns + r_k, j, c, a, b] if r_id else None
                                     pg = bp[i, r_k, j, c, a, b] if r_id else None
@@ -156,15 +156,15 @@ class Summary:
                                     if key.startswith("subject_risk_"):
                                         curve = key.removeprefix("subject_risk_")
                                         part = self._extra[f"partner_risk_{curve}"][i, j, c, a, b]
-                                        row[key] = _value(mine)
-                                        row[f"partner_risk_{curve}"] = _value(part)
-                                        row[f"reference_risk_{curve}"] = _value(theirs)
+                                        row[key] = value_or_none(mine)
+                                        row[f"partner_risk_{curve}"] = value_or_none(part)
+                                        row[f"reference_risk_{curve}"] = value_or_none(theirs)
                                         row[f"relative_risk_{curve}"] = (
-                                            _value(mine / theirs) if theirs > 0 else None)
+                                            value_or_none(mine / theirs) if theirs > 0 else None)
                                     else:
-                                        row[key] = _value(mine)
+                                        row[key] = value_or_none(mine)
                                         row["reference_" + key.removeprefix("subject_")] = \
-                                            _value(theirs)
+                                            value_or_none(theirs)
                                 yield row if bg is None else {k: row.get(k) for k in self.columns}
 
     @property
@@ -222,16 +222,12 @@ def band_names(col: str) -> tuple[str, str, str]:
 
 def _put_bands(row: dict, col: str, q) -> None:
     for name, k in zip(band_names(col), range(3)):
-        row[name] = None if q is None else _value(q[k])
+        row[name] = None if q is None else value_or_none(q[k])
 
 
-def _value(x) -> float | None:
+def value_or_none(x) -> float | None:
     """A float, unrounded, or None for NaN (JSON has no NaN)."""
     x = float(x)
     return None if math.isnan(x) else x
 
 
-def _r(x, nd=None) -> float | None:
-    """Kept for callers in :mod:`crashcompat.runs.grid`: the same as :func:`_value`; ``nd`` is
-    ignored, because the library no longer rounds (the CLI rounds for display)."""
-    return _value(x)

@@ -249,7 +249,7 @@ def remove_stale_partials(directory) -> list[Path]:
         if alive:
             continue
         size = _tree_size(path)
-        _remove_quietly(path)
+        remove_quietly(path)
         if not os.path.lexists(path):
             removed.append(path)
             _log.warning("removed %s, a partial output (%s) left by process %d, which is no "
@@ -357,12 +357,12 @@ class Writer:
             self._finalizer = weakref.finalize(self, lambda: None)
             self._open_temp()
             return
-        _check_destination(self.path, self.overwrite)
+        check_destination(self.path, self.overwrite)
         remove_stale_partials(self.path.parent)
         self._temp = self.path.with_name(f".{self.path.name}.partial-{os.getpid()}")
-        _remove_quietly(self._temp)
+        remove_quietly(self._temp)
         # Removes the partial file if the writer is dropped unclosed; a killed process leaves it.
-        self._finalizer = weakref.finalize(self, _remove_quietly, self._temp)
+        self._finalizer = weakref.finalize(self, remove_quietly, self._temp)
         try:
             self._open_temp()
         except OSError as exc:
@@ -438,7 +438,7 @@ class Writer:
             self._discard()
         finally:
             if self._temp is not None:
-                _remove_quietly(self._temp)
+                remove_quietly(self._temp)
             self._finalizer.detach()
 
     def __enter__(self):
@@ -493,18 +493,18 @@ class Writer:
             if (final.is_dir() and not final.is_symlink()) or temp.is_dir():
                 # A directory cannot be replaced in one step: move the old one aside first.
                 aside = final.with_name(f".{final.name}.replaced-{os.getpid()}")
-                _remove_quietly(aside)
+                remove_quietly(aside)
                 os.replace(final, aside)
                 try:
                     os.replace(temp, final)
                 except OSError:
                     os.replace(aside, final)
                     raise
-                _remove_quietly(aside)
-                _fsync_dir(final.parent)
+                remove_quietly(aside)
+                fsync_dir(final.parent)
                 return
         os.replace(temp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     # -- per format ---------------------------------------------------------------------------
 
@@ -574,7 +574,7 @@ class _CsvWriter(Writer):
         # the rows first, then their metadata: each rename is atomic
         super()._publish()
         os.replace(self._sidecar_temp, metadata_path(self.path))
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
     def _discard(self):
         if self.to_stdout:
@@ -584,7 +584,7 @@ class _CsvWriter(Writer):
         except Exception:
             pass
         if self._sidecar_temp is not None:
-            _remove_quietly(self._sidecar_temp)
+            remove_quietly(self._sidecar_temp)
 
 
 class _ParquetWriter(Writer):
@@ -897,7 +897,7 @@ def _json_default(value):
     raise TypeError(f"metadata value of type {type(value).__name__} is not JSON-serialisable")
 
 
-def _check_destination(path: Path, overwrite: bool) -> None:
+def check_destination(path: Path, overwrite: bool) -> None:
     parent = path.parent
     if not parent.is_dir():
         raise CrashCompatError(f"cannot write {path}: the directory {parent} does not exist.")
@@ -907,7 +907,7 @@ def _check_destination(path: Path, overwrite: bool) -> None:
         raise CrashCompatError(f"{path} exists; pass --overwrite to replace it")
 
 
-def _remove_quietly(path) -> None:
+def remove_quietly(path) -> None:
     path = Path(path)
     try:
         if path.is_dir() and not path.is_symlink():
@@ -931,7 +931,7 @@ def _fsync_tree(path: Path) -> None:
             os.close(fd)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     """Make a rename in ``path`` durable; some filesystems cannot fsync directories."""
     try:
         fd = os.open(path, os.O_RDONLY)
