@@ -117,3 +117,34 @@ def test_status_table_drives_codes_names_and_counts(grid_frame):
     counts = np.bincount(df["status"].to_numpy(), minlength=st.N_CODES)
     assert [summ.status_counts[s.label] for s in st.TABLE] == counts.tolist()
     assert run.metadata()["status_codes"] == {str(s.code): s.label for s in st.TABLE}
+
+
+@pytest.mark.parametrize("side", ["left", "right", "as-catalog"])
+def test_drive_side_setting_is_the_same_in_grids_and_collide(side):
+    """The subjects and references of a grid are built for the same seat side as collide()'s
+    subject, and the metadata names it (issue 10: same-seat comparisons)."""
+    spec = {"subjects": ["kei/honda-n-box"], "references": ["us-car/toyota-corolla"],
+            "partners": ["us-truck/ford-f-150"], "configurations": ["frontal", "side"],
+            "closing_speed_kph": [40, 80], "overlap": [1.0, 0.4], "drive_side": side,
+            "measures": ["dv"]}
+    run = run_grid(spec)
+    cat = load_catalog()
+    # compare through the kernel's own per-case path: same speeds as the grid's convention
+    for i in range(run.n_cases):
+        case = run.case(i)
+        vs, vp = (case["closing_speed_kph"] / 2, case["closing_speed_kph"] / 2) \
+            if case["configuration"] == "frontal" else (0.0, case["closing_speed_kph"])
+        pos = case["impact_position"]
+        r = collide(cat[case["subject"]], cat[case["partner"]], case["configuration"],
+                    subject_speed_kph=vs, partner_speed_kph=vp, overlap=case["overlap"],
+                    angle_deg=case["angle_deg"], friction=case["friction"],
+                    load_kg=case["load_kg"],
+                    impact_position_m=None if pos == "driver-seat" else float(pos),
+                    restitution="model" if case["restitution"] == "model"
+                    else float(case["restitution"]), drive_side=side, measures=("dv",))
+        # case() rounds nothing, but goes through the grid's own km/h conversion
+        assert case["subject_occupant_dv_kph"] == pytest.approx(r.subject.occupant_dv_kph,
+                                                                rel=1e-12), (side, case)
+    kei_side = {"left": "left", "right": "right", "as-catalog": "right"}[side]
+    assert collide("kei/honda-n-box", "us-truck/ford-f-150", drive_side=side).drive_side == kei_side
+    assert side in run.metadata()["drive_side"] or side == "as-catalog"

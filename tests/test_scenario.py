@@ -57,8 +57,10 @@ def test_collide_conserves_momentum_and_occupant_dv_is_rigid_body(kei, pickup, c
         vs, vp = min(vs, vp) - 2.0, max(vs, vp) + 2.0
         vs = max(vs, 0.0)
     try:
+        # the vehicles' own seats (as-catalog): the check below reads them
         r = collide(kei, pickup, configuration, subject_speed_kph=vs, partner_speed_kph=vp,
-                    angle_deg=angle, overlap=overlap, restitution=e, friction=mu)
+                    angle_deg=angle, overlap=overlap, restitution=e, friction=mu,
+                    drive_side="as-catalog")
     except GeometryError:
         return  # oblique cases where the vehicles do not close; tested separately
     s, p = r.subject, r.partner
@@ -84,7 +86,9 @@ def test_collide_conserves_momentum_and_occupant_dv_is_rigid_body(kei, pickup, c
 
 def test_pdof_by_configuration(kei, pickup):
     # stationary subject, frictionless contact: the impulse is along the face normal
-    kw = dict(subject_speed_kph=0.0, partner_speed_kph=50.0, restitution=0.1, friction=0.0)
+    # the right-hand-drive test kei with its own seats (drive_side as-catalog)
+    kw = dict(subject_speed_kph=0.0, partner_speed_kph=50.0, restitution=0.1, friction=0.0,
+              drive_side="as-catalog")
     right = collide(kei, pickup, "side", struck_side="right", **kw).subject
     left = collide(kei, pickup, "side", struck_side="left", **kw).subject
     rear = collide(kei, pickup, "rear", **kw).subject
@@ -96,7 +100,7 @@ def test_pdof_by_configuration(kei, pickup):
     assert collide(kei, pickup, "side", struck_side="passenger", **kw).subject.pdof_clock == 9
     struck_partner = collide(pickup, kei, "side-struck-by-subject", struck_side="left",
                              subject_speed_kph=50.0, partner_speed_kph=0.0, restitution=0.1,
-                             friction=0.0)
+                             friction=0.0, drive_side="as-catalog")
     assert struck_partner.partner.pdof_clock == 9 and struck_partner.subject.pdof_clock == 12
 
 
@@ -118,11 +122,13 @@ def test_softer_structure_absorbs_more(kei):
 
 
 def test_swapping_subject_and_partner_swaps_outcomes(kei, pickup):
+    # every vehicle with its own seats: drive_side applies to the subject role only
     a = collide(kei, pickup, "frontal", subject_speed_kph=40, partner_speed_kph=70, angle_deg=20,
-                overlap=0.5, restitution=0.1)
+                overlap=0.5, restitution=0.1, drive_side="as-catalog")
     # seen from the pickup, the kei is turned the other way: the angle changes sign
     b = collide(pickup, kei, "frontal", subject_speed_kph=70, partner_speed_kph=40,
-                angle_deg=-20, overlap=0.5 * kei.width_m / pickup.width_m, restitution=0.1)
+                angle_deg=-20, overlap=0.5 * kei.width_m / pickup.width_m, restitution=0.1,
+                drive_side="as-catalog")
     for x, y in ((a.subject, b.partner), (a.partner, b.subject)):
         assert x.dv_mps == pytest.approx(y.dv_mps, rel=1e-9)
         assert x.occupant_dv_mps == pytest.approx(y.occupant_dv_mps, rel=1e-9)

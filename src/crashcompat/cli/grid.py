@@ -51,7 +51,7 @@ OPTION_FOR_KEY = {
     "subject_speed_kph": "--subject-speed", "partner_speed_kph": "--partner-speed",
     "angle_deg": "--angle", "overlap": "--overlap", "impact_position": "--impact-position",
     "restitution": "--restitution", "friction": "--friction", "load_kg": "--load",
-    "struck_side": "--struck-side", "measures": "--measures", "risk_curves": "--risk-curve",
+    "struck_side": "--struck-side", "drive_side": "--drive-side", "measures": "--measures", "risk_curves": "--risk-curve",
     "pulse_model": "--pulse-model",
 }
 
@@ -105,6 +105,9 @@ def _opt(name, *decls, **kw):
               help="Run values outside the plausible ranges (docs/cli.md).")
 @_opt("--struck-side", type=click.Choice(["driver", "passenger", "left", "right"]),
       help="Struck side in side impacts (default driver).")
+@_opt("--drive-side", type=click.Choice(["left", "right", "as-catalog"]),
+      help="Seat side of the subjects and references: left (US-market builds, default), "
+      "right (25-year-rule imports) or as-catalog.")
 @_opt("--measures", metavar="LIST", help="Measure families: dv (always), risk, pulse "
       "(comma-separated; default dv,risk). dv alone runs at full kernel speed.")
 @_opt("--risk-curve", "risk_curves", metavar="LIST",
@@ -135,7 +138,8 @@ def _opt(name, *decls, **kw):
 def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwrite, top, preset,
          subjects, partners, references, configurations, closing_speed, split, subject_speed,
          partner_speed, angle, overlap, impact_position, restitution, friction, load,
-         allow_implausible, struck_side, measures, risk_curves, pulse_model, samples, seed,
+         allow_implausible, struck_side, drive_side, measures, risk_curves, pulse_model, samples,
+         seed,
          exposure, vehicles_dirs, threads, chunk_size, silent, yes):
     """Sweep vehicle pairs x impact conditions and summarise occupant delta-v.
 
@@ -161,8 +165,8 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
         "angle_deg": angle, "overlap": overlap, "impact_position": impact_position,
         "restitution": restitution, "friction": friction, "load_kg": load,
         "allow_implausible": allow_implausible,
-        "struck_side": struck_side, "measures": measures, "risk_curves": risk_curves,
-        "pulse_model": pulse_model,
+        "struck_side": struck_side, "drive_side": drive_side, "measures": measures,
+        "risk_curves": risk_curves, "pulse_model": pulse_model,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     spec_text = sys.stdin.read() if spec_file == "-" else None

@@ -124,7 +124,7 @@ class CollisionResult:
     measures: tuple = ("dv",)
     #: the subject's seat side used ("left" or "right") and the setting that chose it
     drive_side: str = "left"
-    drive_side_setting: str = "as-catalog"
+    drive_side_setting: str = "left"
     #: curve name -> {"outcome", "source"} for every risk figure reported
     risk_curves: dict = field(default_factory=dict)
     limits: str = LIMITS
@@ -139,7 +139,7 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
             restitution: float | str | SpeedDependentRestitution = "model",
             friction: float = DEFAULT_FRICTION, load_kg: float = 0.0,
             struck_side: str = "driver", overlap_side: str = "left",
-            drive_side: str = "as-catalog",
+            drive_side: str = "left",
             measures=("dv", "risk"), risk_curves=None,
             pulse_model: str = "crash3") -> CollisionResult:
     """Collide ``subject`` (vehicle 1) with ``partner`` (vehicle 2) and return both outcomes.
@@ -155,9 +155,9 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
     :data:`crashcompat.severity.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
 
     ``subject`` and ``partner`` are :class:`~crashcompat.Vehicle` objects or ids of the bundled
-    catalog (``"kei/honda-n-box"``). ``drive_side`` sets the subject's seat side: ``left`` (a
-    US-market build, so that a kei car and its reference car are compared with the driver on the
-    same side), ``right`` (a 25-year-rule import) or ``as-catalog`` (the catalog's seats); the
+    catalog (``"kei/honda-n-box"``). ``drive_side`` sets the subject's seat side: ``left`` (the
+    default: a US-market build, so that a kei car and its reference car are compared with the
+    driver on the same side), ``right`` (a 25-year-rule import) or ``as-catalog``; the
     partner keeps its catalog seats (:func:`crashcompat.physics.geometry.with_drive_side`).
     ``load_kg`` is mass added to the subject at its CG
     (occupants, cargo) at a constant radius of gyration, as the grid's ``load_kg`` axis.

@@ -33,7 +33,7 @@ from its flat index and small per-axis tables, chunk by chunk, in parallel.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +74,31 @@ CRUSH_NOTE = ("subject_crush_exhausted_share: the share of cases in which the cr
               "(C = sqrt(2 E / k), E its share of the energy dissipated, k its engaged stiffness), "
               "exceeds the crush space of that face: an intrusion indicator, not a prediction "
               "of intrusion")
+
+
+class DriveSideView(Mapping):
+    """A catalog in which the vehicles ``ids`` are built for ``side`` (seats mirrored with
+    :func:`crashcompat.physics.geometry.with_drive_side`); everything else is the catalog's."""
+
+    def __init__(self, catalog, ids, side):
+        self._catalog = catalog
+        self._ids = frozenset(ids)
+        self.drive_side = side
+
+    def __getitem__(self, vid):
+        from crashcompat.physics.geometry import with_drive_side
+
+        v = self._catalog[vid]
+        return with_drive_side(v, self.drive_side) if vid in self._ids else v
+
+    def __iter__(self):
+        return iter(self._catalog)
+
+    def __len__(self):
+        return len(self._catalog)
+
+    def __getattr__(self, name):  # record(), select(), ids(), content_hash(), ...
+        return getattr(self._catalog, name)
 
 
 class MonteCarlo:
@@ -123,6 +148,10 @@ class GridRun:
         subj = self.subject_ids + self.reference_ids
         self.roles = ["subject"] * len(self.subject_ids) + ["reference"] * len(self.reference_ids)
         self.chunk_cases = int(chunk_cases)
+        if spec.drive_side != "as-catalog":
+            # subjects and references are built for one seat side (issue 10: a kei car and its
+            # reference car compared with drivers on the same side); partners keep theirs
+            self.catalog = DriveSideView(self.catalog, subj, spec.drive_side)
 
         axes: dict[str, object] = {
             "subject": tuple(subj),
@@ -251,6 +280,10 @@ class GridRun:
                       "with floor 0.3 (crashcompat.severity.measures; assumptions)"
                       if "pulse" in self.spec.measures else None),
             "status_codes": {str(k): v for k, v in STATUS_NAMES.items()},
+            "drive_side": (f"subjects and references built for {self.spec.drive_side}-hand "
+                           "drive (seats mirrored where the catalog differs); partners as in "
+                           "the catalog" if self.spec.drive_side != "as-catalog"
+                           else "every vehicle as in the catalog"),
             "limits": LIMITS,
             "crush_exhausted": CRUSH_NOTE,
             "monte_carlo": self._mc_metadata(),

@@ -194,6 +194,9 @@ class GridSpec:
     load_kg: tuple[float, ...] = (0.0,)
     struck_side: str = "driver"
     overlap_side: str = "left"
+    #: seat side of the subjects and references: left (US-market builds, the default), right
+    #: (25-year-rule imports) or as-catalog (docs/model.md, Impact geometry)
+    drive_side: str = "left"
     restitution_model: tuple[float, float, float] = (
         DEFAULT_RESTITUTION_MODEL.e_lo, DEFAULT_RESTITUTION_MODEL.e_hi,
         DEFAULT_RESTITUTION_MODEL.v_ref_mps)
@@ -410,6 +413,7 @@ def validated(spec: GridSpec) -> GridSpec:
     _check_plausible(kw, spec.allow_implausible)
     _word(spec.struck_side, "struck_side", ("driver", "passenger", "left", "right"))
     _word(spec.overlap_side, "overlap_side", ("left", "right"))
+    _word(spec.drive_side, "drive_side", ("left", "right", "as-catalog"))
     kw["restitution_model"] = _restitution_model(spec.restitution_model)
     kw["measures"] = _measures(spec.measures)
     kw["risk_curves"] = _risk_curves(spec.risk_curves)
