@@ -37,21 +37,36 @@ def render(data: dict) -> str:
         f"--benchmark-json=bench.json && python benchmarks/render_readme.py bench.json`.",
         "",
         "| kernel | n | numba parallel (cases/s) | numba serial | NumPy | x NumPy | "
-        "pure Python | x Python |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "pure Python | x Python | public call (cases/s) | call x NumPy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    kernels = sorted({k for k, _, _ in rates}, key=lambda k: ("collinear", "planar", "pulse",
-                                                              "pulse-crash3", "grid").index(k)
-                     if k in ("collinear", "planar", "pulse", "pulse-crash3", "grid") else 9)
+    order = ("collinear", "planar", "pulse", "pulse-crash3", "grid", "grid-montecarlo")
+    kernels = sorted({k for k, _, _ in rates if not k.endswith("-call")},
+                     key=lambda k: order.index(k) if k in order else 9)
     for k in kernels:
         ref = [r for (kk, i, _), r in rates.items() if kk == k and i == "reference"]
         for n in sorted({n for kk, i, n in rates if kk == k and i == "numba-parallel"}):
             par = rates[(k, "numba-parallel", n)]
             ser = rates.get((k, "numba-serial", n))
             npy = rates.get((k, "numpy", n))
+            api = rates.get((k, "numba-api", n))
             cells = [k, f"{n:,}", f"{par:,.0f}", f"{ser:,.0f}" if ser else "-",
                      f"{npy:,.0f}" if npy else "-", f"{par / npy:.1f}" if npy else "-",
-                     f"{ref[0]:,.0f}" if ref else "-", f"{par / ref[0]:,.0f}" if ref else "-"]
+                     f"{ref[0]:,.0f}" if ref else "-", f"{par / ref[0]:,.0f}" if ref else "-",
+                     f"{api:,.0f}" if api else "-",
+                     f"{api / npy:.1f}" if api and npy else "-"]
+            lines.append("| " + " | ".join(cells) + " |")
+    calls = sorted({k for k, _, _ in rates if k.endswith("-call")})
+    if calls:
+        lines += ["", "| one case per call | calls/s | peer pycrash (calls/s) | x pycrash |",
+                  "|---|---:|---:|---:|"]
+        for k in calls:
+            own = [r for (kk, i, _), r in rates.items() if kk == k and i == "numba-api"]
+            peer = [r for (kk, i, _), r in rates.items() if i == "peer-pycrash"]
+            name = {"planar-call": "planar_impact (Python floats)",
+                    "collide-call": "collide() (catalog vehicles, delta-v and risk)"}.get(k, k)
+            cells = [name, f"{own[0]:,.0f}" if own else "-", f"{peer[0]:,.0f}" if peer else "-",
+                     f"{own[0] / peer[0]:.1f}" if own and peer else "-"]
             lines.append("| " + " | ".join(cells) + " |")
     if startup:
         lines += ["", "| start-up | seconds |", "|---|---:|"]

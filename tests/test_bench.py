@@ -84,10 +84,18 @@ def test_readme_table_renders_from_benchmark_json(tmp_path):
                                 "cases_per_s": 1e7}},
                 {"extra_info": {"kernel": "planar", "impl": "reference", "n": 50,
                                 "cases_per_s": 3e4}},
+                {"extra_info": {"kernel": "planar", "impl": "numba-api", "n": 1000,
+                                "cases_per_s": 2e8}},
+                {"extra_info": {"kernel": "planar-call", "impl": "numba-api", "n": 2000,
+                                "cases_per_s": 2.4e5}},
+                {"extra_info": {"kernel": "planar-call", "impl": "peer-pycrash", "n": 500,
+                                "cases_per_s": 6e4}},
                 {"extra_info": {"cli_help_s": 0.08}}]}
     text = mod.render(data)
     assert "CPU X" in text and "| planar | 1,000 | 300,000,000 |" in text
     assert "| 30.0 |" in text and "| 10,000 |" in text and "cli help" in text
+    assert "| 200,000,000 | 20.0 |" in text  # the public call and its ratio to NumPy
+    assert "| planar_impact (Python floats) | 240,000 | 60,000 | 4.0 |" in text
     readme = tmp_path / "README.md"
     readme.write_text(f"a\n{mod.START}\nold\n{mod.END}\nb\n")
     (tmp_path / "b.json").write_text(json.dumps(data))
