@@ -18,7 +18,8 @@ SIZES = [10**3, 10**5, 10**6, 10**7, pytest.param(10**8, marks=pytest.mark.slow)
 
 
 def _small_spec(n):
-    # below the 1,848 blocks of the full vehicle set, shrink the vehicle lists instead
+    # below the blocks of the full vehicle set (bench.runner._grid_blocks), shrink the vehicle
+    # lists instead
     if n >= 10**6:
         return _grid_spec(n)
     return {"subjects": ["kei/honda-n-box", "kei/suzuki-alto"], "references": [],

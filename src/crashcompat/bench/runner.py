@@ -142,18 +142,32 @@ def _grid(n, repeats):
     return t * 1.0, tn * run.n_cases / small.n_cases, run.n_cases
 
 
+def _grid_blocks() -> int:
+    """Subject x partner x configuration blocks of the kei-vs-us vehicles with the catalog as it
+    is (kei cars plus the two reference cars, against US pickups and SUVs, 4 configurations)."""
+    from crashcompat.catalog.loading import default_catalog
+
+    cat = default_catalog()
+    return (len(cat.ids("kei")) + 2) * (len(cat.ids("us-truck")) + len(cat.ids("us-suv"))) * 4
+
+
 def _grid_spec(n):
-    """The kei-vs-us vehicles (1,848 subject x partner x configuration blocks) and closing speeds
-    10-120 km/h, with the angle and overlap axes refined until the grid has about n cases;
-    delta-v only. (Refining the inner axes, not the speeds, keeps the summary small.)"""
-    per_block = max(1, round(n / (1848 * 12)))
-    n_over = max(1, int(per_block ** 0.5))
-    n_ang = max(1, round(per_block / n_over))
+    """The kei-vs-us vehicles and closing speeds from 10 km/h, with about n cases; delta-v only.
+    Up to about 200 geometry rows per block the angle and overlap axes are refined (that keeps
+    the summary small); beyond, the speed axis grows (that keeps the geometry table, which
+    scales with vehicles x configurations x angles x overlaps, within the memory budget)."""
+    per_block = max(1, round(n / _grid_blocks()))
+    geo_max = 196
+    n_speed = 12 if per_block <= 12 * geo_max else max(12, round(per_block / geo_max))
+    inner = max(1, round(per_block / n_speed))
+    n_over = max(1, int(inner ** 0.5))
+    n_ang = max(1, round(inner / n_over))
     angles = [-45 + 90 * k / max(n_ang - 1, 1) for k in range(n_ang)] if n_ang > 1 else [0.0]
     overlaps = [1.0 - 0.8 * k / max(n_over - 1, 1) for k in range(n_over)] if n_over > 1 \
         else [1.0]
-    return {"closing_speed_kph": [float(v) for v in range(10, 121, 10)], "angle_deg": angles,
-            "overlap": overlaps, "measures": ["dv"]}
+    speeds = [10.0 + 110.0 * k / max(n_speed - 1, 1) for k in range(n_speed)]
+    return {"closing_speed_kph": speeds, "angle_deg": angles, "overlap": overlaps,
+            "measures": ["dv"]}
 
 
 def run_bench(kernels=KERNELS, n: dict | None = None, repeats: int = 5,

@@ -37,10 +37,23 @@ def with_drive_side(vehicle: Vehicle, side: str) -> Vehicle:
         raise GeometryError(f"drive_side must be one of {', '.join(DRIVE_SIDES)}, got {side!r}")
     if side == "as-catalog" or side == drive_side_of(vehicle):
         return vehicle
+    # building a Vehicle re-runs its checks (tens of microseconds): keep the mirrored copies of
+    # the last vehicles seen, so a loop of collide() calls pays it once per vehicle
+    key = (id(vehicle), side)
+    hit = _MIRRORED.get(key)
+    if hit is not None and hit[0] is vehicle:
+        return hit[1]
     import dataclasses
 
-    return dataclasses.replace(vehicle, driver_seat_y_m=-vehicle.driver_seat_y_m,
-                               passenger_seat_y_m=-vehicle.passenger_seat_y_m)
+    mirrored = dataclasses.replace(vehicle, driver_seat_y_m=-vehicle.driver_seat_y_m,
+                                   passenger_seat_y_m=-vehicle.passenger_seat_y_m)
+    if len(_MIRRORED) >= 512:
+        _MIRRORED.clear()
+    _MIRRORED[key] = (vehicle, mirrored)
+    return mirrored
+
+
+_MIRRORED: dict = {}
 
 
 def cos_sin_deg(a_deg):
