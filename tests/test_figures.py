@@ -465,9 +465,6 @@ def test_zarr_output_carries_units_long_names_and_numeric_speed_axes(run, tmp_pa
     assert _label(ax.get_ylabel()) == "subject occupant delta-v [km/h]"
 
 
-@pytest.mark.xfail(strict=True, reason="the Zarr writer (runs/writers.py) stores restitution and "
-                   "impact_position as strings and has no vehicle class/mass/role coordinates; "
-                   "to_xarray() has them (issue 12, requirement 5)")
 def test_zarr_output_has_the_same_coordinates_as_to_xarray(run, tmp_path):
     z = _zarr_dataset(run, tmp_path)
     assert z.restitution.dtype.kind == "f" and "restitution_is_model" in z.coords

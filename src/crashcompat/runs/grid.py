@@ -770,7 +770,8 @@ class GridRun:
         if "pulse_status" in columns:
             columns["pulse_status"] = np.int8
         with open_writer(path, fmt, axes=self.axes, columns=columns, metadata=self.metadata(),
-                         overwrite=overwrite) as w:
+                         overwrite=overwrite,
+                         coords=self.labelled_coords() if fmt == "zarr" else None) as w:
             # the writers derive axis values from the row index themselves
             for start, table in self.chunks(progress=progress, axis_columns=False):
                 w.write(start, table)
@@ -830,7 +831,13 @@ class GridRun:
         ds.attrs["crashcompat"] = json.dumps(self.metadata())
         return ds
 
-    def _xarray_coords(self, xr, column_attrs) -> dict:
+    def labelled_coords(self) -> dict:
+        """The coordinates of every labelled output (to_xarray and Zarr), as
+        ``name -> (dimension, values, attrs)``: numeric axes as numbers; ``restitution`` and
+        ``impact_position`` as numbers with NaN where the axis says ``model`` / ``driver-seat``
+        and boolean flag coordinates beside them; vehicle class, mass and role."""
+        from crashcompat.runs.writers import column_attrs
+
         words = {"restitution": ("model", "restitution_is_model"),
                  "impact_position": ("driver-seat", "impact_position_is_driver_seat")}
         coords = {}
@@ -838,25 +845,28 @@ class GridRun:
             if k in words:
                 word, flag = words[k]
                 attrs = dict(column_attrs(k), units="1" if k == "restitution" else "m")
-                coords[k] = xr.Variable(k, np.array([np.nan if x == word else float(x)
-                                                     for x in v]), attrs)
-                coords[flag] = xr.Variable(k, np.array([x == word for x in v]),
-                                           {"long_name": f"{k} is {word!r} (the value is NaN)"})
+                coords[k] = (k, np.array([np.nan if x == word else float(x) for x in v]), attrs)
+                coords[flag] = (k, np.array([x == word for x in v]),
+                                {"long_name": f"{k} is {word!r} (the value is NaN)"})
             elif isinstance(v, tuple):
-                coords[k] = xr.Variable(k, list(v), column_attrs(k))
+                coords[k] = (k, list(v), column_attrs(k))
             else:
-                coords[k] = xr.Variable(k, v, column_attrs(k))
+                coords[k] = (k, np.asarray(v), column_attrs(k))
         for who, ids in (("subject", self.axes["subject"]), ("partner", self.axes["partner"])):
             vehicles = [self.catalog[i] for i in ids]
-            coords[f"{who}_class"] = xr.Variable(who, [v.vehicle_class for v in vehicles],
-                                                 {"long_name": f"{who} vehicle class"})
-            coords[f"{who}_mass_kg"] = xr.Variable(
+            coords[f"{who}_class"] = (who, [v.vehicle_class for v in vehicles],
+                                      {"long_name": f"{who} vehicle class"})
+            coords[f"{who}_mass_kg"] = (
                 who, np.array([v.mass_kg for v in vehicles]),
                 {"units": "kg", "long_name": f"{who} mass in the crash (curb mass + standard "
                                              "load, before load_kg)"})
-        coords["subject_role"] = xr.Variable("subject", list(self.roles),
-                                             {"long_name": "subject or reference vehicle"})
+        coords["subject_role"] = ("subject", list(self.roles),
+                                  {"long_name": "subject or reference vehicle"})
         return coords
+
+    def _xarray_coords(self, xr, column_attrs) -> dict:
+        return {name: xr.Variable(dim, values, attrs)
+                for name, (dim, values, attrs) in self.labelled_coords().items()}
 
     def _check_size(self, max_cases, what):
         if self.n_cases > max_cases:

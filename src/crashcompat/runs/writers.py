@@ -296,13 +296,18 @@ def _shell_quote(path) -> str:
 
 
 def open_writer(path, fmt: str | None, *, axes: Mapping, columns: Mapping, metadata: Mapping,
-                overwrite: bool = False) -> "Writer":
+                overwrite: bool = False, coords: Mapping | None = None) -> "Writer":
     """Open a streaming writer for a grid of cases.
 
     ``axes`` maps each axis name, in grid order, to its coordinates: a 1-D numeric array, or a
     tuple of strings for a categorical axis. ``columns`` maps each result name to its numpy dtype.
     ``metadata`` is a JSON-serialisable dict (numpy scalars and arrays are converted) stored in the
     file. ``fmt`` is one of :data:`FORMATS`, or None to choose by the extension of ``path``.
+
+    ``coords`` (Zarr only) maps coordinate names to ``(dimension, values, attrs)``: labelled
+    coordinates written instead of an axis's own values where the name is an axis (numeric
+    restitution with NaN for ``model``, say) and beside them otherwise (flags, vehicle class and
+    mass), as :meth:`crashcompat.runs.grid.GridRun.labelled_coords` gives them.
 
     ``path`` ``-`` writes CSV rows to stdout (no temporary file, no sidecar). Before the
     temporary file is made, stale partial outputs in the directory are removed
@@ -317,7 +322,8 @@ def open_writer(path, fmt: str | None, *, axes: Mapping, columns: Mapping, metad
         raise CrashCompatError(f"{fmt.capitalize()} cannot be written to stdout (-o -); "
                                "give a file name, or write CSV to stdout")
     cls = {"csv": _CsvWriter, "parquet": _ParquetWriter, "zarr": _ZarrWriter}[fmt]
-    return cls(path, axes=axes, columns=columns, metadata=metadata, overwrite=overwrite)
+    return cls(path, axes=axes, columns=columns, metadata=metadata, overwrite=overwrite,
+               coords=coords)
 
 
 class Writer:
@@ -332,7 +338,8 @@ class Writer:
     format = ""
 
     def __init__(self, path, *, axes: Mapping, columns: Mapping, metadata: Mapping,
-                 overwrite: bool = False):
+                 overwrite: bool = False, coords: Mapping | None = None):
+        self.coords = dict(coords or {})
         self.to_stdout = str(path) == "-"
         self.path = Path(path)
         self.overwrite = bool(overwrite)
@@ -698,18 +705,39 @@ class _ZarrWriter(Writer):
                 raise ValueError(f"{name!r} cannot name a Zarr array")
         group = zarr.open_group(zarr.storage.LocalStore(self._temp), mode="w-", zarr_format=3)
         group.attrs[_METADATA_KEY] = self.metadata
+        labelled = self.coords
         for name, values in self.axes.items():
+            attrs = column_attrs(name)
+            if name in labelled:  # e.g. restitution as numbers, NaN for 'model'
+                _dim, values, attrs = labelled[name]
+                values = tuple(values) if isinstance(values, list) else np.asarray(values)
             dtype = str if isinstance(values, tuple) else values.dtype
             coord = group.create_array(name, shape=(len(values),), dtype=dtype,
-                                       dimension_names=(name,), attributes=column_attrs(name))
+                                       dimension_names=(name,), attributes=attrs)
             if len(values):
                 coord[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
+        coord_names = []
+        for name, (dim, values, attrs) in labelled.items():
+            if name in self.axes:
+                continue
+            if not name or "/" in name or name.startswith("__"):
+                raise ValueError(f"{name!r} cannot name a Zarr array")
+            values = tuple(values) if isinstance(values, list) else np.asarray(values)
+            dtype = str if isinstance(values, tuple) else values.dtype
+            arr = group.create_array(name, shape=(len(values),), dtype=dtype,
+                                     dimension_names=(dim,), attributes=dict(attrs))
+            if len(values):
+                arr[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
+            coord_names.append(name)
+        self._coord_names = coord_names
         chunks = zarr_chunks(self.shape)
         dims = tuple(self.axes)
+        # CF: the data variables name their auxiliary coordinates, so xarray opens them as coords
+        extra = {"coordinates": " ".join(coord_names)} if coord_names else {}
         self._arrays = {
             name: group.create_array(name, shape=self.shape, chunks=chunks, dtype=dtype,
                                      fill_value=_fill_value(dtype), dimension_names=dims,
-                                     attributes=column_attrs(name))
+                                     attributes={**column_attrs(name), **extra})
             for name, dtype in self.columns.items()
         }
 
