@@ -9,7 +9,6 @@ without ``--overwrite``. ``--check`` exits 1 when a case breaks its stated toler
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sys
 from pathlib import Path

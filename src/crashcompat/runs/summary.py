@@ -8,8 +8,12 @@ the draws has ``X_p05``, ``X_p50`` and ``X_p95`` beside it; X stays the determin
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # for the annotation only; runs.grid imports this module
+    from crashcompat.runs.grid import GridRun
 
 __all__ = ["Summary", "band_names"]
 

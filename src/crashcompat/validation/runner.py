@@ -298,7 +298,7 @@ class ValidationResult:
             lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
             return "\n".join(lines)
 
-        parts = [f"# crashcompat validation", "",
+        parts = ["# crashcompat validation", "",
                  f"{self.n_tests} published tests, {len(self.cases)} measured delta-v values "
                  f"(issue 10 asks for at least {TARGET_TESTS} tests). Errors are predicted / "
                  "measured - 1. Method, sources and tolerances: docs/validation.md.", "",
@@ -411,7 +411,7 @@ def run_validation(path=None, *, with_pulse: bool = True) -> ValidationResult:
     notes = _notes(tests, rows, fit)
     parameters = {
         "default": {"restitution": "speed-dependent model as shipped "
-                    f"(crashcompat.physics.restitution.DEFAULT_RESTITUTION_MODEL)",
+                    "(crashcompat.physics.restitution.DEFAULT_RESTITUTION_MODEL)",
                     "friction": 0.5, "stiffness": "catalog class estimate at the test mass"},
         "fitted": {"restitution": fit.model.describe(),
                    "stiffness": "calibration case: from its measured dynamic crush (linear k and "
