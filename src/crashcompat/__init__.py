@@ -43,6 +43,9 @@ _LAZY = {
     "sustained_speed_kph": "crashcompat.physics.performance",
     "highway_speeds": "crashcompat.physics.performance",
     "PerformanceParams": "crashcompat.physics.performance",
+    "run_validation": "crashcompat.validation",
+    "load_exposure": "crashcompat.runs.exposure",
+    "Headline": "crashcompat.runs.headline",
 }
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
