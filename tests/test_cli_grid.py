@@ -354,3 +354,28 @@ def test_samples_add_bands_to_the_full_summary_and_the_seed_fixes_them():
     assert "ratio_p05" in table.splitlines()[1]
     r = run([*SMALL, "--samples", "-1"])
     assert r.exit_code == 2
+
+
+def test_columns_and_float32_reach_the_output(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from crashcompat.runs.writers import read_metadata
+
+    path = tmp_path / "out.parquet"
+    r = run([*OUT, "-o", str(path), "--columns",
+             "subject_occupant_dv_kph, partner_occupant_dv_kph", "--float32"])
+    assert r.exit_code == 0, r.output
+    table = pq.read_table(path)
+    keep = ["subject_occupant_dv_kph", "partner_occupant_dv_kph", "status"]
+    assert [c for c in table.schema.names if c in keep or c.endswith(("_dv_kph", "_g"))] == keep
+    assert str(table.schema.field("subject_occupant_dv_kph").type) == "float"
+    assert read_metadata(path)["result_dtype"] == "float32"
+
+
+def test_unknown_columns_exit_2_with_one_sentence(tmp_path):
+    path = tmp_path / "out.parquet"
+    r = run([*OUT, "-o", str(path), "--columns", "subject_occupant_dv_kph,dv_kph"])
+    assert r.exit_code == 2, r.output
+    line = [x for x in r.output.splitlines() if x.startswith("Error:")]
+    assert len(line) == 1 and "'dv_kph' is not a result column of this grid" in line[0]
+    assert "subject_occupant_dv_kph" in line[0] and "Traceback" not in r.output
+    assert not path.exists()

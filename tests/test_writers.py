@@ -664,3 +664,74 @@ def test_hyperslabs_cover_the_range_in_order(shape, data):
 def test_aligned_range_is_one_box():
     assert list(hyperslabs(8, 24, (3, 4, 2))) == [(8, (slice(1, 3), slice(0, 4), slice(0, 2)))]
     assert len(list(hyperslabs(0, 24, (3, 4, 2)))) == 1
+
+
+def test_zarr_chunks_smaller_than_the_grid_are_written_whole(tmp_path, monkeypatch):
+    """Rows are held until they fill whole Zarr chunks; with chunks of 2 speeds (4 rows) and the
+    uneven write chunks of CHUNKS every value still lands at its own grid position."""
+    need("zarr")
+    import zarr
+
+    import crashcompat.runs.writers as writers
+
+    monkeypatch.setattr(writers, "_ZARR_CHUNK_BYTES", 4 * 8)  # 4 float64: (1, 2, 2) of (3, 4, 2)
+    path = tmp_path / "out.zarr"
+    write_grid(path)
+    group = zarr.open_group(str(path), mode="r")
+    assert group["delta_v_kph"].chunks == (1, 2, 2)
+    for name, want in expected_results().items():
+        np.testing.assert_array_equal(group[name][...], want.reshape(SHAPE), err_msg=name)
+
+
+GRID_SMALL = {"subjects": ["kei/honda-n-box", "kei/nissan-sakura"],
+              "partners": ["us-truck/ford-f-150"], "closing_speed_kph": [30, 60],
+              "angle_deg": [0, 15], "overlap": [1]}
+COMPACT = ["partner_occupant_dv_kph", "subject_occupant_dv_kph"]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "zarr"])
+def test_grid_columns_and_float32_round_trip(tmp_path, fmt):
+    """write(columns=..., float32=True) keeps the chosen results (grid order) and status, as
+    float32 equal to the float64 results rounded once, with units and metadata intact."""
+    need(fmt)
+    from crashcompat.runs.grid import run_grid
+
+    run = run_grid(GRID_SMALL, chunk_cases=1000)
+    full = {k: np.concatenate([t[k] for _, t in run.chunks(axis_columns=False)])
+            for k in run.result_columns}
+    path = tmp_path / f"out.{fmt}"
+    run.write(path, columns=COMPACT, float32=True)
+    keep = [c for c in run.result_columns if c in COMPACT] + ["status"]
+    if fmt == "parquet":
+        pq = pytest.importorskip("pyarrow.parquet")
+        table = pq.read_table(path)
+        assert table.schema.names == [*run.axes, *keep]
+        got = {c: table.column(c).to_numpy() for c in COMPACT}
+        got["status"] = table.column("status").combine_chunks().indices.to_numpy()
+        assert table.schema.field(COMPACT[0]).metadata[b"units"] == b"km/h"
+    else:
+        import zarr
+
+        group = zarr.open_group(str(path), mode="r")
+        assert sorted(k for k in group.array_keys() if k in run.result_columns) == sorted(keep)
+        got = {c: group[c][...].reshape(-1) for c in keep}
+        assert group[COMPACT[0]].attrs["units"] == "km/h"
+    for c in COMPACT:
+        assert got[c].dtype == np.float32, c
+        np.testing.assert_array_equal(got[c], full[c].astype(np.float32), err_msg=c)
+    np.testing.assert_array_equal(got["status"], full["status"])
+    meta = read_metadata(path)
+    assert meta["result_dtype"] == "float32" and meta["columns"] == keep
+    assert meta["n_cases"] == run.n_cases == len(full["status"])
+
+
+def test_grid_unknown_columns_are_one_sentence(tmp_path):
+    from crashcompat.runs.grid import run_grid
+
+    run = run_grid(GRID_SMALL)
+    with pytest.raises(CrashCompatError) as err:
+        run.write(tmp_path / "out.parquet", columns=["subject_occupant_dv_kph", "dv_kph"])
+    msg = str(err.value)
+    assert msg.startswith("columns: 'dv_kph' is not a result column of this grid; choose from ")
+    assert "subject_occupant_dv_kph" in msg and msg.count(". ") == 0 and msg.endswith(".")
+    assert not (tmp_path / "out.parquet").exists()

@@ -76,6 +76,11 @@ def _opt(name, *decls, **kw):
               "when an exposure model is used) or 'full' (one row per subject, partner, "
               "configuration and speed).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--columns", "columns", metavar="LIST", default=None,
+              help="Result columns to keep in -o FILE, comma-separated (status is always kept; "
+              "default: all).")
+@click.option("--float32", "float32", is_flag=True,
+              help="Store float results in -o FILE as float32 (half the bytes, ~7 digits).")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True,
               help="Number of worst cases in the summary.")
 @_opt("--preset", type=click.Choice(["kei-vs-us", "kei-in-us-traffic"]),
@@ -140,7 +145,7 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
          partner_speed, angle, overlap, impact_position, restitution, friction, load,
          allow_implausible, struck_side, drive_side, measures, risk_curves, pulse_model, samples,
          seed,
-         exposure, vehicles_dirs, threads, chunk_size, silent, yes):
+         exposure, vehicles_dirs, threads, chunk_size, silent, yes, columns=None, float32=False):
     """Sweep vehicle pairs x impact conditions and summarise occupant delta-v.
 
     Without SPEC and options this runs the kei-in-us-traffic preset (every kei car against every
@@ -190,7 +195,7 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
                vehicles_dirs=vehicles_dirs, chunk_size=chunk_size, threads=threads, yes=yes,
                output=output, data_fmt=data_fmt, overwrite=overwrite, summary_fmt=summary_fmt,
                summary_kind=summary_kind, samples=samples, seed=seed, exposure=exposure,
-               top=top, show_bar=not silent and not quiet and sys.stderr.isatty())
+               top=top, columns=columns, float32=float32, show_bar=not silent and not quiet and sys.stderr.isatty())
     run, summary = _run_job(job)
     if summary is not None:
         try:
@@ -360,6 +365,15 @@ def _compute(job):
                   exposure=job.exposure)
     if job.summary_fmt is not None and run.n_groups > run.MAX_SUMMARY_GROUPS:
         run.summary()  # raises the summary's size sentence before anything is computed
+    if getattr(job, "columns", None) is not None:
+        from crashcompat.errors import CrashCompatError
+
+        job.columns = [c.strip() for c in job.columns.split(",") if c.strip()]
+        try:
+            run._output_columns(job.columns)
+        except CrashCompatError as exc:
+            raise click.BadParameter(str(exc).removeprefix("columns: "),
+                                     param_hint="'--columns'") from None
     if job.threads:
         from crashcompat.kernels._jit import set_threads
 
@@ -380,7 +394,8 @@ def _compute(job):
         if job.output is not None:
             job.stage = first + "writing " + ("stdout" if job.output == "-" else job.output)
             path = run.write(job.output, job.data_fmt, overwrite=job.overwrite,
-                             progress=bar.update)
+                             progress=bar.update, columns=getattr(job, "columns", None),
+                             float32=getattr(job, "float32", False))
             if job.output != "-":
                 _log.info("wrote %s cases to %s", f"{run.n_cases:,}", path)
         if job.summary_fmt is not None:

@@ -759,23 +759,64 @@ class GridRun:
         return row
 
     # -- outputs -------------------------------------------------------------------------------
-    def write(self, path, fmt: str | None = None, *, overwrite: bool = False, progress=None
-              ) -> Path:
-        """Stream every case to ``path`` (CSV, Parquet or Zarr), atomically."""
+    def write(self, path, fmt: str | None = None, *, overwrite: bool = False, progress=None,
+              columns=None, float32: bool = False) -> Path:
+        """Stream every case to ``path`` (CSV, Parquet or Zarr), atomically.
+
+        ``columns`` (names from :attr:`result_columns`; None for all) keeps only those results,
+        in the grid's column order; ``status`` is always kept. ``float32`` stores the float
+        results as float32 (about 7 significant digits; the metadata says ``"result_dtype":
+        "float32"``). The next chunk is computed while the last one is written."""
+        from concurrent.futures import ThreadPoolExecutor
+
         from crashcompat.runs.writers import format_from_path, open_writer
 
         fmt = format_from_path(path, fmt)
-        columns = {c: np.float64 for c in self.result_columns[:-1]}
-        columns["status"] = np.int8
-        if "pulse_status" in columns:
-            columns["pulse_status"] = np.int8
-        with open_writer(path, fmt, axes=self.axes, columns=columns, metadata=self.metadata(),
+        keep = self._output_columns(columns)
+        ftype = np.float32 if float32 else np.float64
+        cols = {c: (np.int8 if c in ("status", "pulse_status") else ftype) for c in keep}
+        meta = self.metadata()
+        meta["result_dtype"] = "float32" if float32 else "float64"
+        if columns is not None:
+            meta["columns"] = list(keep)
+        with open_writer(path, fmt, axes=self.axes, columns=cols, metadata=meta,
                          overwrite=overwrite,
-                         coords=self.labelled_coords() if fmt == "zarr" else None) as w:
-            # the writers derive axis values from the row index themselves
-            for start, table in self.chunks(progress=progress, axis_columns=False):
-                w.write(start, table)
+                         coords=self.labelled_coords() if fmt == "zarr" else None) as w, \
+                ThreadPoolExecutor(1, thread_name_prefix="crashcompat-write") as pool:
+            pending = None
+            try:
+                # the writers derive axis values from the row index themselves
+                for start, table in self.chunks(progress=progress, axis_columns=False):
+                    chunk = {c: (table[c].astype(ftype) if cols[c] == ftype and float32
+                                 else table[c]) for c in keep}
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(w.write, start, chunk)
+                if pending is not None:
+                    pending, done = None, pending
+                    done.result()
+            finally:
+                if pending is not None:  # an error or Ctrl-C: let the write finish, then abort
+                    try:
+                        pending.result()
+                    except BaseException:
+                        pass
         return Path(path)
+
+    def _output_columns(self, columns) -> tuple[str, ...]:
+        """The result columns to write: ``columns`` in the grid's order, plus ``status``."""
+        if columns is None:
+            return self.result_columns
+        names = [columns] if isinstance(columns, str) else list(columns)
+        valid = self.result_columns
+        unknown = [c for c in names if c not in valid]
+        if unknown:
+            raise CrashCompatError(
+                f"columns: {', '.join(map(repr, unknown))} "
+                f"{'is not a result column' if len(unknown) == 1 else 'are not result columns'}"
+                f" of this grid; choose from {', '.join(valid)}.")
+        wanted = set(names) | {"status"}
+        return tuple(c for c in valid if c in wanted)
 
     def to_pandas(self, max_cases: int = 20_000_000):
         """All cases as a ``pandas.DataFrame`` (one row per case; categorical string axes).

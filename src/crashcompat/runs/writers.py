@@ -109,9 +109,17 @@ _GZIP_LEVEL = 1
 # Tiny row groups make Parquet slow to read; huge ones make readers hold much in memory.
 _PARQUET_MIN_ROW_GROUP = 1 << 16
 _PARQUET_MAX_ROW_GROUP = 1 << 20
-_PARQUET_COMPRESSION = "zstd"
+# LZ4 (raw): measured on 10^6 rows of a kei-vs-us grid's 24 columns on the project's 2 cores,
+# pyarrow writes 4.3e6 rows/s at 158 B/row with it, against 2.7e6 rows/s at 128 B/row with zstd
+# (level 1) and 4.5e6 rows/s at 186 B/row uncompressed. Dictionary encoding is asked only for the
+# axes and status columns: tried on float results it costs ~20 % of the write time and gives them
+# nothing, since results rarely repeat.
+_PARQUET_COMPRESSION = "lz4"
 # Chunks of ~4 MiB (float64): big enough for compression and few files, small enough for dask.
 _ZARR_CHUNK_BYTES = 4 << 20
+# zstd level 1: measured on 10^6 rows of 24 columns written in whole chunks, 3.8e6 rows/s at
+# 112 B/row against 3.0e6 rows/s at 114 B/row for zarr's default (zstd level 0, i.e. 3).
+_ZARR_ZSTD_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -628,7 +636,8 @@ class _ParquetWriter(Writer):
         self._buffer = []
         self._buffered_rows = 0
         self._writer = self._pq.ParquetWriter(
-            str(self._temp), self._schema, compression=_PARQUET_COMPRESSION
+            str(self._temp), self._schema, compression=_PARQUET_COMPRESSION,
+            use_dictionary=sorted({*self.axes, *self._dictionaries}),
         )
 
     def _write_rows(self, start, stop, table, results):
@@ -731,26 +740,62 @@ class _ZarrWriter(Writer):
             coord_names.append(name)
         self._coord_names = coord_names
         chunks = zarr_chunks(self.shape)
+        # rows of one chunk, and of one run of chunks along the first axis not taken whole
+        lead = next((k for k in range(len(self.shape))
+                     if all(chunks[j] == self.shape[j] for j in range(k + 1, len(self.shape)))),
+                    0)
+        trailing = math.prod(self.shape[lead + 1:])
+        self._chunk_rows = max(1, chunks[lead] * trailing) if self.shape else 1
+        self._super_rows = max(1, self.shape[lead] * trailing) if self.shape else 1
+        self._pending, self._pending_start = [], 0
+        compressors = [self._zarr.codecs.ZstdCodec(level=_ZARR_ZSTD_LEVEL)]
         dims = tuple(self.axes)
         # CF: the data variables name their auxiliary coordinates, so xarray opens them as coords
         extra = {"coordinates": " ".join(coord_names)} if coord_names else {}
         self._arrays = {
             name: group.create_array(name, shape=self.shape, chunks=chunks, dtype=dtype,
                                      fill_value=_fill_value(dtype), dimension_names=dims,
+                                     compressors=compressors,
                                      attributes={**column_attrs(name), **extra})
             for name, dtype in self.columns.items()
         }
 
     def _write_rows(self, start, stop, table, results):
-        slabs = list(hyperslabs(start, stop, self.shape))
-        for name, col in results.items():
-            array = self._arrays[name]
-            for offset, region in slabs:
-                box = tuple(s.stop - s.start for s in region)
-                lo = offset - start
-                array[region] = col[lo:lo + math.prod(box)].reshape(box)
+        # Rows are held until they complete whole Zarr chunks: a region that cuts a chunk makes
+        # zarr read, decompress and rewrite it (measured: 4.6e5 rows/s end to end with the grid's
+        # chunks, against 2e6 and more with whole chunks). Each chunk is a contiguous range of
+        # rows (whole trailing axes), so the rows up to the last chunk boundary are written now.
+        if not self._pending:
+            self._pending_start = start
+        self._pending.append({name: col.copy() for name, col in results.items()})
+        edge = self._chunk_floor(stop)
+        if edge > self._pending_start:
+            self._flush_to(edge, stop)
+
+    def _chunk_floor(self, p: int) -> int:
+        """The last chunk boundary at or before flat row ``p`` (the grid's end is one)."""
+        if p >= self.total_rows:
+            return self.total_rows
+        base = (p // self._super_rows) * self._super_rows
+        return base + ((p - base) // self._chunk_rows) * self._chunk_rows
+
+    def _flush_to(self, edge: int, stop: int) -> None:
+        names = list(self._pending[0])
+        cols = {k: (self._pending[0][k] if len(self._pending) == 1
+                    else np.concatenate([part[k] for part in self._pending])) for k in names}
+        start = self._pending_start
+        for offset, region in hyperslabs(start, edge, self.shape):
+            box = tuple(s.stop - s.start for s in region)
+            lo = offset - start
+            for name in names:
+                self._arrays[name][region] = cols[name][lo:lo + math.prod(box)].reshape(box)
+        cut = edge - start
+        self._pending = ([{k: v[cut:] for k, v in cols.items()}] if edge < stop else [])
+        self._pending_start = edge
 
     def _finish(self):
+        if self._pending:
+            self._flush_to(self.total_rows, self.total_rows)
         with warnings.catch_warnings():
             # Consolidated metadata is a zarr-python extension to format 3; xarray uses it to
             # open the store in one read, and zarr-python says so in a warning we do not need.
