@@ -389,6 +389,15 @@ def speed_after_distance_sf(p, f_trac, m, m_eff, a0, a2, vcap, v0, x, n, tol):
 # --- drivers -------------------------------------------------------------------------------------
 # params: (n_vehicles, N_PARAMS); grades: (n_grades,). Each prange iteration writes its own cell.
 
+@scalar
+def cell_sf(c, ng, nk):
+    """(vehicle, grade, pair) indices of flat cell ``c`` of an (n_vehicles, ng, nk) grid."""
+    i = c // (ng * nk)
+    r = c - i * ng * nk
+    j = r // nk
+    return i, j, r - j * nk
+
+
 def _sustained_loop(params, grades, out, status):
     # out, status: (n_vehicles, n_grades)
     ng = grades.shape[0]
@@ -409,10 +418,7 @@ def _accel_time_loop(params, grades, v0, v1, rollout, n, tol, out, status):
     ng = grades.shape[0]
     nk = v0.shape[0]
     for c in prange(params.shape[0] * ng * nk):
-        i = c // (ng * nk)
-        r = c - i * ng * nk
-        j = r // nk
-        k = r - j * nk
+        i, j, k = cell_sf(c, ng, nk)
         valid, p, f_trac, m, m_eff, a0, a2, vcap = vehicle_on_grade_sf(params, i, grades[j])
         if valid:
             t, code = accel_time_sf(p, f_trac, m, m_eff, a0, a2, vcap, v0[k], v1[k], rollout, n,
@@ -428,10 +434,7 @@ def _speed_after_distance_loop(params, grades, v0, x, n, tol, out, status):
     ng = grades.shape[0]
     nk = v0.shape[0]
     for c in prange(params.shape[0] * ng * nk):
-        i = c // (ng * nk)
-        r = c - i * ng * nk
-        j = r // nk
-        k = r - j * nk
+        i, j, k = cell_sf(c, ng, nk)
         valid, p, f_trac, m, m_eff, a0, a2, vcap = vehicle_on_grade_sf(params, i, grades[j])
         if valid:
             v, code = speed_after_distance_sf(p, f_trac, m, m_eff, a0, a2, vcap, v0[k], x[k], n,
@@ -448,10 +451,7 @@ def _accel_loop(params, grades, speeds, out, status):
     ng = grades.shape[0]
     nk = speeds.shape[0]
     for c in prange(params.shape[0] * ng * nk):
-        i = c // (ng * nk)
-        r = c - i * ng * nk
-        j = r // nk
-        k = r - j * nk
+        i, j, k = cell_sf(c, ng, nk)
         valid, p, f_trac, m, m_eff, a0, a2, vcap = vehicle_on_grade_sf(params, i, grades[j])
         v = speeds[k]
         if valid and v >= 0.0 and v < INF:
