@@ -80,7 +80,7 @@ CONTINUOUS_MASS_FACTOR = 0.10
 #: run through the gears: the engine below its peak power after each upshift, and the shifts
 #: themselves. It lengthens acceleration times and distances only; sustained speeds do not
 #: depend on it (docs/performance.md, "Fit").
-STEPPED_MASS_FACTOR = 0.43
+STEPPED_MASS_FACTOR = 0.40
 #: Transmission kinds the model knows, and whether each holds the engine at its power peak.
 TRANSMISSIONS = {
     "cvt": "continuous", "e-cvt": "continuous", "single-speed": "continuous",
