@@ -29,6 +29,7 @@ _LAZY = {
     "CollisionResult": "crashcompat.physics.collide",
     "CONFIGURATIONS": "crashcompat.physics.collide",
     "run_grid": "crashcompat.runs.grid",
+    "run_highway": "crashcompat.runs.highway",
     "GridSpec": "crashcompat.runs.grid",
     "load_catalog": "crashcompat.catalog.loading",
     "olc": "crashcompat.severity.occupant",

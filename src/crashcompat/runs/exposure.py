@@ -20,6 +20,12 @@ each grid speed (bins end halfway between neighbouring speeds; the first starts 
 last is open, so the weights sum to 1). Classes or configurations the grid does not have are
 left out and the rest renormalised, and the result says so.
 
+Option (issue 16, requirement 4): the rear severity can instead come from the highway scenarios'
+speed-deficit distribution (:mod:`crashcompat.runs.highway`): ``load_exposure("us",
+rear_severity="highway")``, :meth:`Exposure.with_highway_rear`, or ``use = true`` in an exposure
+file's ``[severity.rear_highway]`` table. The default is unchanged (docs/highway.md, "Exposure
+option", has the assumptions).
+
 Every other key in the file is provenance (sources, quotes, derivations): kept, and reported in
 the run's metadata. A file is validated when it is loaded; every problem is one sentence naming
 the file and the key.
@@ -27,6 +33,7 @@ the file and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import tomllib
@@ -38,7 +45,8 @@ import numpy as np
 from crashcompat.errors import CrashCompatError
 
 __all__ = ["Exposure", "ExposureError", "ExposureWeights", "load_exposure", "BUNDLED",
-           "CONFIGURATIONS", "CRASH_TYPE_RULES", "SEVERITY_OF", "lognormal_cdf"]
+           "CONFIGURATIONS", "CRASH_TYPE_RULES", "SEVERITY_OF", "lognormal_cdf",
+           "DeficitSeverity", "highway_rear_severity"]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "exposure"
 #: Bundled exposure models by name.
@@ -124,6 +132,68 @@ class Severity:
 
     def cdf(self, v_kph):
         return lognormal_cdf(v_kph, self.median_closing_speed_kph, self.sigma_ln)
+
+
+@dataclass(frozen=True)
+class DeficitSeverity:
+    """A rear closing-speed distribution from the highway scenarios' speed deficits
+    (:meth:`crashcompat.runs.highway.HighwayRun.deficit_distribution`): point masses
+    ``probabilities`` at ``speeds_kph``, mixed with the file's own rear distribution ``base``
+    as ``share * deficits + (1 - share) * base`` (``share`` 1: the deficits alone)."""
+
+    plane: str
+    speeds_kph: tuple
+    probabilities: tuple
+    share: float
+    base: Severity | None
+    population: str
+    placeholder: bool = False
+    quantity: str = "closing-speed (highway speed deficit)"
+    sigma_ln: float | None = None
+    median_dv_kph: float | None = None
+
+    @property
+    def median_closing_speed_kph(self) -> float:
+        """The weighted median of the deficit points (the deficit part only)."""
+        c = np.cumsum(self.probabilities)
+        return float(np.asarray(self.speeds_kph)[int(np.searchsorted(c, 0.5))])
+
+    def cdf(self, v_kph):
+        v = np.asarray(v_kph, dtype=np.float64)
+        pts = np.asarray(self.speeds_kph)
+        cum = np.concatenate([[0.0], np.cumsum(self.probabilities)])
+        cum /= cum[-1]  # exactly 1 at the top, so no bin gets a negative rounding remainder
+        step = cum[np.searchsorted(pts, v, side="right")]
+        if self.share >= 1.0 or self.base is None:
+            return step
+        return self.share * step + (1.0 - self.share) * self.base.cdf(v)
+
+
+def highway_rear_severity(exposure: "Exposure", run=None, share: float = 1.0,
+                          grade_shares=None, mode_shares=None) -> DeficitSeverity:
+    """The rear severity of :meth:`Exposure.with_highway_rear`: the deficit distribution of
+    ``run`` (a :class:`crashcompat.runs.highway.HighwayRun`; None runs the kei-highway preset
+    without samples), weighted by traffic-speed quantile x grade share x mode share."""
+    from crashcompat.runs.highway import run_highway
+
+    if isinstance(share, bool) or not _is_number(share) or not 0.0 < share <= 1.0:
+        raise ExposureError([f"exposure {exposure.name!r}: the highway rear share must be a "
+                             f"number in (0, 1], got {share!r}"])
+    if run is None:
+        run = run_highway()
+    speeds, probs = run.deficit_distribution(grade_shares, mode_shares)
+    return DeficitSeverity(
+        plane="rear", speeds_kph=tuple(float(x) for x in speeds),
+        probabilities=tuple(float(x) for x in probs), share=float(share),
+        base=exposure.severity.get("rear"),
+        population=(f"speed deficits of the highway scenario {run.spec.name!r} (the kei "
+                    f"subjects, each weighing the same; traffic quantile x grade share x "
+                    f"hold/merge share, conditional on a deficit), share {share:g} of rear "
+                    f"impacts; the rest from the file's rear distribution"
+                    if share < 1 else
+                    f"speed deficits of the highway scenario {run.spec.name!r} (the kei "
+                    "subjects, each weighing the same; traffic quantile x grade share x "
+                    "hold/merge share, conditional on a deficit), all rear impacts"))
 
 
 @dataclass(frozen=True)
@@ -226,6 +296,14 @@ class Exposure:
                                class_shares=class_shares, configuration=conf, speed=speed,
                                notes=tuple(notes))
 
+    def with_highway_rear(self, run=None, share: float = 1.0, grade_shares=None,
+                          mode_shares=None) -> "Exposure":
+        """This exposure with its rear severity from the highway scenarios' speed deficits
+        (:func:`highway_rear_severity`; docs/highway.md, "Exposure option")."""
+        sev = dict(self.severity)
+        sev["rear"] = highway_rear_severity(self, run, share, grade_shares, mode_shares)
+        return dataclasses.replace(self, severity=sev)
+
     def to_dict(self) -> dict:
         """What the run's metadata records: the figures used and where they come from."""
         return {
@@ -240,7 +318,10 @@ class Exposure:
             "severity": {k: {"median_closing_speed_kph": s.median_closing_speed_kph,
                              "sigma_ln": s.sigma_ln, "quantity": s.quantity,
                              "median_dv_kph": s.median_dv_kph, "population": s.population,
-                             "placeholder": s.placeholder}
+                             "placeholder": s.placeholder,
+                             **({"speeds_kph": list(s.speeds_kph),
+                                 "probabilities": list(s.probabilities), "share": s.share}
+                                if isinstance(s, DeficitSeverity) else {})}
                          for k, s in self.severity.items()},
             "closing_speed_per_delta_v": self.closing_speed_per_delta_v,
         }
@@ -265,10 +346,38 @@ def speed_bin_weights(speeds_kph, severity: Severity) -> np.ndarray:
 
 # -- loading and validation -------------------------------------------------------------------
 
-def load_exposure(which) -> Exposure:
+def load_exposure(which, rear_severity=None) -> Exposure:
     """An exposure model: a bundled name (``"us"``), a path to a TOML file, or an
     :class:`Exposure` (returned as it is). Raises :class:`ExposureError` listing every
-    problem, one sentence each naming the file and key."""
+    problem, one sentence each naming the file and key.
+
+    ``rear_severity="highway"`` (or a :class:`crashcompat.runs.highway.HighwayRun`) takes the
+    rear closing-speed distribution from the highway scenarios' speed deficits instead of the
+    file's (:meth:`Exposure.with_highway_rear`); so does ``use = true`` in the file's
+    ``[severity.rear_highway]`` table (with its optional ``share``). None keeps the file's."""
+    if isinstance(which, Exposure) and rear_severity is None:
+        return which
+    exp = _load_exposure(which)
+    table = exp.raw.get("severity", {}).get("rear_highway") if isinstance(exp.raw, dict) else None
+    if rear_severity is None and isinstance(table, dict) and table.get("use") is True:
+        rear_severity = "highway"
+    if rear_severity is None:
+        return exp
+    share = table.get("share", 1.0) if isinstance(table, dict) else 1.0
+    if isinstance(rear_severity, str):
+        if rear_severity != "highway":
+            raise ExposureError([f"exposure: rear_severity must be 'highway' or a HighwayRun, "
+                                 f"got {rear_severity!r}"])
+        return exp.with_highway_rear(None, share)
+    from crashcompat.runs.highway import HighwayRun
+
+    if isinstance(rear_severity, HighwayRun):
+        return exp.with_highway_rear(rear_severity, share)
+    raise ExposureError([f"exposure: rear_severity must be 'highway' or a HighwayRun, got "
+                         f"{rear_severity!r}"])
+
+
+def _load_exposure(which) -> Exposure:
     if isinstance(which, Exposure):
         return which
     if isinstance(which, str) and which in BUNDLED:
