@@ -318,7 +318,21 @@ def test_broadcasting_shapes_follow():
     assert set(r.to_dict()) == set(OUT) | {"status"}
     with pytest.raises(ValueError, match=r"v1x\(4,\).*friction\(3,\)"):
         planar_impact(**{**VALID, "v1x": np.ones(4), "friction": np.ones(3)})
-    assert len(PLANAR_ARGS) == 17
+    assert len(PLANAR_ARGS) == 19  # 17 physical inputs, tangential model and impulse ratio
+
+
+def grazing_case(rng):
+    """One grazing, strongly coupled oblique case with yaw (a kei-sized car against a larger
+    vehicle, long lever arms), for the comparisons with Routh's process."""
+    m1, m2 = rng.uniform(600, 1100), rng.uniform(1500, 4000)
+    k1, k2 = rng.uniform(1.0, 1.6), rng.uniform(1.2, 1.8)
+    return dict(
+        m1=m1, izz1=m1 * k1 * k1, v1x=rng.uniform(5, 30), v1y=rng.uniform(-8, 8),
+        w1=rng.uniform(-1.5, 1.5), r1x=rng.uniform(-2.5, 2.5), r1y=rng.uniform(-2.5, 2.5),
+        m2=m2, izz2=m2 * k2 * k2, v2x=rng.uniform(-30, 5), v2y=rng.uniform(-8, 8),
+        w2=rng.uniform(-1.5, 1.5), r2x=rng.uniform(-3, 3), r2y=rng.uniform(-3, 3),
+        normal_deg=rng.uniform(0, 360), restitution=rng.uniform(0, 0.5),
+        friction=rng.uniform(0.1, 1.0))
 
 
 def test_coulomb_sliding_matches_routh_process_on_grazing_coupled_contacts():
@@ -341,15 +355,7 @@ def test_coulomb_sliding_matches_routh_process_on_grazing_coupled_contacts():
     seen = set()
     n_checked = n_unsustainable = 0
     for _ in range(600):
-        m1, m2 = rng.uniform(600, 1100), rng.uniform(1500, 4000)
-        k1, k2 = rng.uniform(1.0, 1.6), rng.uniform(1.2, 1.8)
-        case = dict(
-            m1=m1, izz1=m1 * k1 * k1, v1x=rng.uniform(5, 30), v1y=rng.uniform(-8, 8),
-            w1=rng.uniform(-1.5, 1.5), r1x=rng.uniform(-2.5, 2.5), r1y=rng.uniform(-2.5, 2.5),
-            m2=m2, izz2=m2 * k2 * k2, v2x=rng.uniform(-30, 5), v2y=rng.uniform(-8, 8),
-            w2=rng.uniform(-1.5, 1.5), r2x=rng.uniform(-3, 3), r2y=rng.uniform(-3, 3),
-            normal_deg=rng.uniform(0, 360), restitution=rng.uniform(0, 0.5),
-            friction=rng.uniform(0.1, 1.0))
+        case = grazing_case(rng)
         r = planar_impact(**case)
         st = int(r.status)
         if st not in (Status.OK_STICKING, Status.OK_SLIDING, Status.OK_SLIP_REVERSAL):
@@ -394,3 +400,147 @@ def test_friction_never_blamed_for_energy_it_does_not_create():
     # the old rule dropped friction in about 5 % of such cases; the Coulomb rule needs it rarely
     assert fb.sum() <= 0.005 * ok.sum(), (int(fb.sum()), int(ok.sum()))
     assert (r.energy_loss[ok] >= 0).all()
+
+
+# -- partial impacts: the tangential models (docs/model.md, Partial impacts) -------------------
+
+MODELS = ("common-velocity", "impulse-ratio", "sliding")
+
+
+def _random_oblique(rng, n):
+    """Oblique cases with yaw, grazing and strongly coupled ones among them (as above)."""
+    m1, m2 = rng.uniform(600, 1100, n), rng.uniform(1500, 4000, n)
+    return dict(m1=m1, izz1=m1 * rng.uniform(1.0, 2.6, n), v1x=rng.uniform(5, 30, n),
+                v1y=rng.uniform(-8, 8, n), w1=rng.uniform(-1.5, 1.5, n),
+                r1x=rng.uniform(-2.5, 2.5, n), r1y=rng.uniform(-2.5, 2.5, n), m2=m2,
+                izz2=m2 * rng.uniform(1.4, 3.2, n), v2x=rng.uniform(-30, 5, n),
+                v2y=rng.uniform(-8, 8, n), w2=rng.uniform(-1.5, 1.5, n),
+                r2x=rng.uniform(-3, 3, n), r2y=rng.uniform(-3, 3, n),
+                normal_deg=rng.uniform(0, 360, n), restitution=rng.uniform(0, 0.6, n),
+                friction=rng.uniform(0.0, 1.0, n))
+
+
+def test_default_tangential_model_is_todays_common_velocity_bit_for_bit():
+    """The new parameters' defaults reproduce the common-velocity kernel exactly: the packed
+    driver (planar_sf, no model arguments), the scalar path and the array path agree bit for
+    bit, whichever way the defaults are spelled."""
+    rng = np.random.default_rng(11)
+    cols = _random_oblique(rng, 2000)
+    a = planar_impact(**cols)
+    b = planar_impact(**cols, tangential_model="common-velocity", impulse_ratio=0.3,
+                      contact_plane_deg=0.0)
+    c = planar_impact(**cols, tangential_model=np.zeros(2000, dtype=int))
+    x = np.array([cols[k] for k in PLANAR_ARGS[:17]])
+    y = np.empty((9, 2000))
+    status = np.empty(2000, dtype=np.int8)
+    planar_grid(x, ENERGY_REL_TOL, y, status)
+    for k, name in enumerate(OUT):
+        for r in (b, c):
+            np.testing.assert_array_equal(getattr(a, name), getattr(r, name))
+        np.testing.assert_array_equal(getattr(a, name), y[k])
+    np.testing.assert_array_equal(a.status, status)
+    i = int(np.flatnonzero(a.ok)[0])
+    one = planar_impact(**{k: float(v[i]) for k, v in cols.items()})
+    assert one.pn == a.pn[i] and one.pt == a.pt[i] and one.status == a.status[i]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_every_tangential_model_conserves_momentum_and_never_gains_energy(model):
+    """Linear momentum and angular momentum about the origin are conserved to rounding (1e-12
+    of the momentum scale) and the energy loss is never negative, for every model, on a plane
+    turned by a random angle."""
+    rng = np.random.default_rng(3)
+    n = 5000
+    c = _random_oblique(rng, n)
+    r = planar_impact(**c, tangential_model=model, impulse_ratio=rng.uniform(0, 1.2, n),
+                      contact_plane_deg=rng.uniform(-60, 60, n))
+    ok = r.ok
+    assert ok.sum() > 0.4 * n
+    m1, m2 = c["m1"], c["m2"]
+    scale = (m1 + m2) * 40.0
+    assert np.all(np.abs(m1 * r.dv1x + m2 * r.dv2x)[ok] <= 1e-12 * scale[ok])
+    assert np.all(np.abs(m1 * r.dv1y + m2 * r.dv2y)[ok] <= 1e-12 * scale[ok])
+    # angular momentum about the origin, with each CG at -r from the common contact point (0, 0)
+    lz = (c["izz1"] * r.dw1 + c["izz2"] * r.dw2
+          + m1 * (-c["r1x"] * r.dv1y + c["r1y"] * r.dv1x)
+          + m2 * (-c["r2x"] * r.dv2y + c["r2y"] * r.dv2x))
+    assert np.all(np.abs(lz[ok]) <= 1e-12 * (scale * 6.0)[ok])
+    assert np.all(r.energy_loss[ok] >= 0.0)
+    if model != "common-velocity":  # each model's own statuses occur
+        assert Status.OK_SLIDING in set(r.status[ok].tolist())
+
+
+def test_impulse_ratio_model_is_pt_equal_r_pn_below_the_critical_ratio():
+    """Brach's impulse ratio: below the critical ratio Pt = s r Pn exactly (s opposing the
+    slip), status ok-sliding; above it the sticking impulse, status ok-sticking. Both against
+    the compliance-matrix reference, which tests the slip's overshoot on the final velocity."""
+    from reference.impact import planar_ratio_reference
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    c = _random_oblique(rng, n)
+    ratio = rng.uniform(0, 1.0, n)
+    r = planar_impact(**c, tangential_model="impulse-ratio", impulse_ratio=ratio)
+    stick = planar_impact(**{**c, "friction": 1e12})
+    seen = set()
+    for i in range(n):
+        st_i = int(r.status[i])
+        if st_i not in (Status.OK_SLIDING, Status.OK_STICKING):
+            continue
+        args = [c[k][i] for k in PLANAR_ARGS[:16]]
+        want = planar_ratio_reference(*args, ratio[i])
+        assert want is not None
+        pt, pn, clipped = want
+        scale = abs(pn) + abs(pt)
+        assert abs(r.pn[i] - pn) <= 1e-9 * scale and abs(r.pt[i] - pt) <= 1e-9 * scale, i
+        assert (st_i == Status.OK_STICKING) == clipped, i
+        if clipped:
+            assert r.pn[i] == stick.pn[i] and r.pt[i] == stick.pt[i]
+        else:
+            assert abs(r.pt[i] - (pt / pn) * r.pn[i]) <= 1e-12 * abs(r.pn[i])
+            assert abs(abs(r.pt[i]) - ratio[i] * r.pn[i]) <= 1e-12 * r.pn[i]
+        seen.add(st_i)
+    assert seen == {Status.OK_SLIDING, Status.OK_STICKING}
+
+
+def test_sliding_model_matches_routh_process_everywhere():
+    """The sliding model is Routh's process for Coulomb friction with kinematic restitution:
+    every case with a Coulomb result matches the independent integration
+    (tests/reference/impact.py planar_routh), including the strongly coupled ones where the
+    common-velocity model keeps sticking (|B| > mu At); 1e-9 relative as above."""
+    from reference.impact import planar_routh
+
+    rng = np.random.default_rng(20261202)
+    seen = set()
+    n_checked = 0
+    for _ in range(500):
+        case = grazing_case(rng)
+        r = planar_impact(**case, tangential_model="sliding")
+        st_i = int(r.status)
+        if st_i not in (Status.OK_STICKING, Status.OK_SLIDING, Status.OK_SLIP_REVERSAL):
+            continue
+        want = planar_routh(*case.values(), steps=200)
+        assert want is not None, case
+        pt, pn, modes = want
+        scale = abs(pn) + abs(pt)
+        assert abs(float(r.pn) - pn) <= 1e-9 * scale, (st_i, case, float(r.pn), pn, modes)
+        assert abs(float(r.pt) - pt) <= 1e-9 * scale, (st_i, case, float(r.pt), pt, modes)
+        seen.add((st_i, modes[-1]))
+        n_checked += 1
+    assert n_checked > 200
+    # a slip that stops and then reverses (where common velocity would keep sticking) occurs
+    assert (Status.OK_SLIP_REVERSAL, "reverse") in seen, seen
+
+
+def test_contact_plane_turns_the_normal_and_bad_model_arguments_are_refused():
+    c = {**VALID}
+    turned = planar_impact(**c, contact_plane_deg=12.5)
+    direct = planar_impact(**{**c, "normal_deg": c["normal_deg"] + 12.5})
+    assert turned.pn == direct.pn and turned.pt == direct.pt
+    with pytest.raises(ValueError, match="tangential_model must be one of"):
+        planar_impact(**c, tangential_model="slide")
+    with pytest.raises(ValueError, match="tangential_model must be one of"):
+        planar_impact(**c, tangential_model=np.array([0, 3]))
+    # a negative ratio or an unknown code inside the kernel is a status, not an exception
+    assert planar_impact(**c, tangential_model="impulse-ratio",
+                         impulse_ratio=-0.1).status == Status.INVALID_INPUT

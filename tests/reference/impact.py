@@ -9,6 +9,8 @@ after stumpy's ``tests/naive.py``). They use no numba and handle one case per ca
   Jacobian ``J`` (rows: tangential and normal relative contact velocity) and the 2x2 contact
   compliance ``K = J M^-1 J^T``; impulses from ``numpy.linalg.solve`` on ``K``; energy from
   ``0.5 q^T M q`` before and after.
+- Partial impacts: :func:`planar_ratio_reference` (Brach's impulse ratio, the overshoot of the
+  slip tested on the final velocity); the sliding model is compared with :func:`planar_routh`.
 """
 
 from __future__ import annotations
@@ -118,17 +120,9 @@ def planar_reference(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, 
             float(p[1]), float(p[0]), float(max(loss, 0.0)), status)
 
 
-def planar_routh(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, normal_deg, e,
-                 mu, steps=20000):
-    """An independent formulation of the frictional impact: Routh's process integrated
-    numerically over the normal impulse. At each step the tangential impulse increment follows
-    the state: Coulomb friction against the current slip while it slides; the ratio that keeps
-    the slip at zero once it has stopped, if the friction cone allows it, otherwise sliding the
-    other way. The impact ends when the normal relative velocity reaches -e times its initial
-    value (kinematic restitution). Returns (pt, pn, modes) with the impulse on vehicle 1 and the
-    sequence of modes the contact went through ("slide", "stick", "reverse"), or None if the
-    contact does not close or no finite impulse ends the impact.
-    """
+def _compliance(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, normal_deg):
+    """The contact compliance ``K = J M^-1 J^T`` (rows and columns: tangential, normal) and the
+    initial relative contact velocity ``(w_t, w_n)``."""
     th = math.radians(normal_deg)
     n = np.array([math.cos(th), math.sin(th)])
     t = np.array([n[1], -n[0]])
@@ -140,9 +134,24 @@ def planar_routh(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
     jac = np.array([row(t), row(n)])
     q0 = np.array([v1x, v1y, w1, v2x, v2y, w2], dtype=float)
     w_t, w_n = jac @ q0
+    return jac @ np.linalg.inv(mass) @ jac.T, w_t, w_n
+
+
+def planar_routh(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, normal_deg, e,
+                 mu, steps=20000):
+    """An independent formulation of the frictional impact: Routh's process integrated
+    numerically over the normal impulse. At each step the tangential impulse increment follows
+    the state: Coulomb friction against the current slip while it slides; the ratio that keeps
+    the slip at zero once it has stopped, if the friction cone allows it, otherwise sliding the
+    other way. The impact ends when the normal relative velocity reaches -e times its initial
+    value (kinematic restitution). Returns (pt, pn, modes) with the impulse on vehicle 1 and the
+    sequence of modes the contact went through ("slide", "stick", "reverse"), or None if the
+    contact does not close or no finite impulse ends the impact.
+    """
+    k, w_t, w_n = _compliance(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
+                              normal_deg)
     if not w_n < 0:
         return None
-    k = jac @ np.linalg.inv(mass) @ jac.T
     target = -e * w_n
     # the step: a fraction of the frictionless normal impulse (the rates are constant between
     # events, so the step sets only the number of iterations, not the accuracy)
@@ -181,3 +190,36 @@ def planar_routh(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
     else:
         return None
     return pt, pn, tuple(modes)
+
+
+def planar_ratio_reference(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
+                           normal_deg, e, ratio, rel_tol=1e-9):
+    """The impulse-ratio model (Brach) in the compliance formulation: ``Pt = k Pn`` with
+    ``|k| = ratio`` opposing the initial slip (with no slip, the sticking impulse's direction),
+    unless the final tangential relative velocity would then have crossed zero, in which case
+    the sticking impulse (from ``numpy.linalg.solve``) is the answer. The crossing is tested on
+    the final velocity itself, not through the critical ratio the kernel uses. Returns
+    ``(pt, pn, clipped)``, or None without contact or without a compressive solution."""
+    k, w_t, w_n = _compliance(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
+                              normal_deg)
+    if not w_n < 0:
+        return None
+    p_stick = np.linalg.solve(k, np.array([-w_t, -(1 + e) * w_n]))
+    slipping = abs(w_t) > rel_tol * abs(w_n)
+    s = -math.copysign(1.0, w_t) if slipping else math.copysign(1.0, p_stick[0])
+    # Pn from the normal restitution law with Pt = s ratio Pn: (K @ (s r, 1)) Pn = dn in n
+    rate_n = k[1, 0] * s * ratio + k[1, 1]
+    dn = -(1 + e) * w_n
+    if p_stick[1] > 0:
+        if not rate_n > 0:
+            return float(p_stick[0]), float(p_stick[1]), True
+        pn = dn / rate_n
+        wt_end = w_t + (k[0, 0] * s * ratio + k[0, 1]) * pn
+        # overshoot: the slip ends on the other side of zero from where s says it starts
+        if s * wt_end > 0:
+            return float(p_stick[0]), float(p_stick[1]), True
+        return float(s * ratio * pn), float(pn), False
+    if not rate_n > 0:
+        return None
+    pn = dn / rate_n
+    return float(s * ratio * pn), float(pn), False

@@ -3,8 +3,10 @@ kernel and its summary kernel.
 
 A geometry row (``GEO_*`` columns, built once per run by :mod:`crashcompat.physics.geometry`)
 holds, in the global frame of the impact: the lever arms r1, r2 (m), the impulse normal (degrees
-and its cos, sin), the cos and sin of each vehicle's heading, the engaged stiffnesses k1, k2 (N/m)
-and each vehicle's driver and passenger seat positions relative to its CG. Speeds are along each
+and its cos, sin), the cos and sin of each vehicle's heading, the engaged stiffnesses k1, k2 (N/m),
+each vehicle's driver and passenger seat positions relative to its CG, and the tangential model
+(code and impulse ratio; the contact-plane angle is part of the normal). Friction comes from the
+caller (the friction axis). Speeds are along each
 vehicle's heading (m/s); initial yaw rates are zero.
 
 :func:`impact_sf` runs the planar impulse (:mod:`.planar`) with the restitution of
@@ -22,14 +24,14 @@ from crashcompat.kernels._jit import scalar, serial
 from crashcompat.kernels.formulas import (added_load_sf, ees_sf, energy_split_sf, pdof_sf,
                                           restitution_sf, risk_sf, seat_dv_sf,
                                           to_vehicle_frame_sf)
-from crashcompat.kernels.planar import planar_sf
+from crashcompat.kernels.planar import planar_model_sf
 from crashcompat.kernels.status import RESULT_MASK
 
 from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_K1, GEO_K2, GEO_NORMAL, GEO_NX,
                                         GEO_NY, GEO_PASS1X, GEO_PASS1Y, GEO_PASS2X, GEO_PASS2Y,
                                         GEO_R1X, GEO_R1Y, GEO_R2X, GEO_R2Y, GEO_SEAT1X,
                                         GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y, GEO_SHP, GEO_SHS,
-                                        N_RECORD, R_V1, R_V2, V_FX, V_FY, V_OCC)
+                                        GEO_RATIO, GEO_TMODEL, N_RECORD, R_V1, R_V2, V_FX, V_FY, V_OCC)
 
 NAN = np.nan
 
@@ -44,22 +46,24 @@ def closing_sf(geo, g, vs, vp):
 
 @scalar
 def impact_parts_sf(m1, i1, m2, i2, vs, vp, chs, shs, chp, shp, r1x, r1y, r2x, r2y, normal, e,
-                    mu, rel_tol):
+                    mu, model, ratio, rel_tol):
     """The planar impact of two vehicles moving at ``vs``, ``vp`` along their headings (cos,
     sin) = (chs, shs), (chp, shp), no initial yaw, lever arms r1, r2 and the impulse normal
-    (degrees), with restitution ``e``. Returns :func:`crashcompat.kernels.planar.planar_sf`'s
+    (degrees), with restitution ``e``, friction ``mu`` and the tangential model ``model`` with
+    impulse ratio ``ratio``. Returns :func:`crashcompat.kernels.planar.planar_model_sf`'s
     tuple."""
-    return planar_sf(m1, i1, vs * chs, vs * shs, 0.0, r1x, r1y, m2, i2, vp * chp, vp * shp, 0.0,
-                     r2x, r2y, normal, e, mu, rel_tol)
+    return planar_model_sf(m1, i1, vs * chs, vs * shs, 0.0, r1x, r1y, m2, i2, vp * chp,
+                           vp * shp, 0.0, r2x, r2y, normal, e, mu, model, ratio, rel_tol)
 
 
 @scalar
 def impact_given_e_sf(geo, g, m1, i1, m2, i2, vs, vp, e, mu, rel_tol):
     """The planar impact of geometry row ``g`` of ``geo`` (rows are cases, GEO_* columns) with
-    restitution ``e`` (:func:`impact_parts_sf`)."""
+    restitution ``e``, friction ``mu`` and the row's tangential model (:func:`impact_parts_sf`)."""
     return impact_parts_sf(m1, i1, m2, i2, vs, vp, geo[g, GEO_CHS], geo[g, GEO_SHS],
                            geo[g, GEO_CHP], geo[g, GEO_SHP], geo[g, GEO_R1X], geo[g, GEO_R1Y],
-                           geo[g, GEO_R2X], geo[g, GEO_R2Y], geo[g, GEO_NORMAL], e, mu, rel_tol)
+                           geo[g, GEO_R2X], geo[g, GEO_R2Y], geo[g, GEO_NORMAL], e, mu,
+                           geo[g, GEO_TMODEL], geo[g, GEO_RATIO], rel_tol)
 
 
 @scalar

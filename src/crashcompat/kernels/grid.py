@@ -31,8 +31,9 @@ import numpy as np
 from crashcompat.kernels._jit import scalar, scalar_call, serial
 from crashcompat.kernels.case import closing_sf, impact_parts_sf, impact_sf, record_sf
 from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_K1, GEO_K2, GEO_NORMAL, GEO_R1X,
-                                        GEO_R1Y, GEO_R2X, GEO_R2Y, GEO_SEAT1X,
+                                        GEO_R1Y, GEO_R2X, GEO_R2Y, GEO_RATIO, GEO_SEAT1X,
                                         GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y, GEO_SHP, GEO_SHS,
+                                        GEO_TMODEL,
                                         R_DW1, R_DW2, R_E, R_LOSS, R_STATUS, R_V1, R_V2, R_VCN,
                                         V_DV, V_DV_LAT, V_DV_LONG, V_EES, V_ENERGY, V_FX, V_FY,
                                         V_OCC, V_PDOF)
@@ -191,7 +192,8 @@ N_STATS = len(SUMMARY_STATS)
 N_STATUS = N_CODES
 #: Rows per block of the summary's vectorised impact loop, and the rows of its scratch buffer
 #: (a flat array indexed ``row * _QMAX + q``): 0-7 the impact's raw outputs, 8 the restitution,
-#: 9-17 the geometry the impact reads, 18-19 the subject's mass and yaw inertia. A block holds
+#: 9-17 the geometry the impact reads, 18-19 the subject's mass and yaw inertia, 20-21 the
+#: tangential model and impulse ratio. A block holds
 #: the geometry rows (angle x overlap x position) of every subject and reference car in one
 #: crash, so the loop is long even when each group has few rows. One buffer with compile-time
 #: row offsets lets LLVM prove that the loop's loads and stores do not overlap, so it
@@ -202,7 +204,8 @@ _QMAX = 512
 _B_DV1X, _B_DV1Y, _B_DV2X, _B_DV2Y, _B_DW1, _B_DW2, _B_LOSS, _B_STATUS = range(8)
 _B_E, _B_CHS, _B_SHS, _B_CHP, _B_SHP, _B_NORMAL, _B_R1X, _B_R1Y, _B_R2X, _B_R2Y = range(8, 18)
 _B_M1, _B_I1 = 18, 19
-_B_ROWS = 20
+_B_TMODEL, _B_RATIO = 20, 21  # the geometry row's tangential model and impulse ratio
+_B_ROWS = 22
 
 #: Results of :func:`_crash_sf` per group (row ``isub`` of a small float array, in this
 #: order): the means over the group's cases with a result, the maxima, the crush-exhausted
@@ -225,7 +228,8 @@ def _block_phase1(B, nb, vs, vp, m2, i2, mu, rel_tol):
                             B[_B_CHS * _QMAX + q], B[_B_SHS * _QMAX + q],
                             B[_B_CHP * _QMAX + q], B[_B_SHP * _QMAX + q], B[_B_R1X * _QMAX + q],
                             B[_B_R1Y * _QMAX + q], B[_B_R2X * _QMAX + q], B[_B_R2Y * _QMAX + q],
-                            B[_B_NORMAL * _QMAX + q], B[_B_E * _QMAX + q], mu, rel_tol)
+                            B[_B_NORMAL * _QMAX + q], B[_B_E * _QMAX + q], mu,
+                            B[_B_TMODEL * _QMAX + q], B[_B_RATIO * _QMAX + q], rel_tol)
         B[_B_DV1X * _QMAX + q] = r[0]
         B[_B_DV1Y * _QMAX + q] = r[1]
         B[_B_DV2X * _QMAX + q] = r[2]
@@ -296,6 +300,8 @@ def _crash_sf(B, A, geo, shape, ip, ic, vs, vp, veh, e_ax, mu_ax, load_ax, i1s, 
                     B[_B_R1Y * _QMAX + t] = geo[g, GEO_R1Y]
                     B[_B_R2X * _QMAX + t] = geo[g, GEO_R2X]
                     B[_B_R2Y * _QMAX + t] = geo[g, GEO_R2Y]
+                    B[_B_TMODEL * _QMAX + t] = geo[g, GEO_TMODEL]
+                    B[_B_RATIO * _QMAX + t] = geo[g, GEO_RATIO]
             for ie in range(shape[8]):
                 e = e_ax[ie]
                 for si in range(ns_b):

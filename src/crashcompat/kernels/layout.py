@@ -4,7 +4,9 @@ reads their records. Plain constants, no numba, so the API can use them without 
 ``GEO_*``: one geometry row per (subject, partner, configuration, angle, overlap, position), in
 the global frame of the impact: lever arms r1, r2 (m), the impulse normal (degrees), the cos and
 sin of the subject's and the partner's heading, engaged stiffnesses k1, k2 (N/m), driver seats
-(x, y) of both vehicles relative to their CGs, the normal's (cos, sin), and the passenger seats.
+(x, y) of both vehicles relative to their CGs, the normal's (cos, sin), the passenger seats, and
+the tangential model's code (``TM_*``) and impulse ratio (the contact-plane angle is already in
+the normal).
 
 ``R_*`` and ``V_*``: the record of one case (:func:`crashcompat.kernels.case.record_sf`): the
 impact quantities, then one block of ``V_COLS`` values per vehicle in its own frame (x forward,
@@ -19,7 +21,12 @@ GEO_K1, GEO_K2 = 9, 10
 GEO_SEAT1X, GEO_SEAT1Y, GEO_SEAT2X, GEO_SEAT2Y = 11, 12, 13, 14
 GEO_NX, GEO_NY = 15, 16
 GEO_PASS1X, GEO_PASS1Y, GEO_PASS2X, GEO_PASS2Y = 17, 18, 19, 20
-GEO_COLS = 21
+GEO_TMODEL, GEO_RATIO = 21, 22
+GEO_COLS = 23
+
+#: Tangential models of the planar impact (docs/model.md, Partial impacts), by kernel code.
+TM_COMMON_VELOCITY, TM_IMPULSE_RATIO, TM_SLIDING = 0, 1, 2
+TM_NAMES = ("common-velocity", "impulse-ratio", "sliding")
 
 # Record layout (:func:`record_sf`): impact quantities, then one block per vehicle.
 R_DV1X, R_DV1Y, R_DV2X, R_DV2Y, R_DW1, R_DW2, R_PN, R_PT, R_LOSS, R_E, R_VCN, R_STATUS = range(12)

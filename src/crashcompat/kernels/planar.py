@@ -30,6 +30,21 @@ impulse ``Pt = 0, Pn = -(1+e)*w_n/An`` is used and the case is flagged
 (``fallback-frictionless``). Every choice is made with selects, not branches, so LLVM can
 vectorise the loop.
 
+Tangential models (docs/model.md, Partial impacts), chosen per case by a code
+(:data:`crashcompat.kernels.layout.TM_NAMES`):
+
+0. ``common-velocity``: the model above (sticking unless outside the friction cone, Coulomb
+   sliding with slip reversal).
+1. ``impulse-ratio`` (Brach): ``Pt = k*Pn`` with ``|k|`` the given ratio, opposing the initial
+   slip, clipped at the critical ratio ``Pt_s/Pn_s`` so that the tangential relative velocity
+   does not overshoot zero (clipped, the result is the sticking impulse). Restitution as above.
+2. ``sliding``: Coulomb friction against the initial slip throughout, ``Pt = s*mu*Pn``, whatever
+   the sticking impulse; if the slip stops before the impact ends, Routh's second phase (stick,
+   or slide the other way). It is Routh's process for Coulomb friction with kinematic
+   restitution, and differs from common velocity only where the contact cannot stay stuck once
+   the slip has stopped (``|B| > mu*At``). The contact plane (the normal ``theta``) is the
+   user's: a partial impact is modelled by turning it (:mod:`crashcompat.physics.geometry`).
+
 Status codes as in :mod:`crashcompat.kernels.status`.
 """
 
@@ -50,7 +65,22 @@ NAN = np.nan
 @scalar
 def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, theta_deg, e, mu,
               rel_tol):
+    """One case with the common-velocity tangential model (:func:`planar_model_sf` with model
+    ``TM_COMMON_VELOCITY``): returns its tuple."""
+    return planar_model_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y,
+                           theta_deg, e, mu, 0.0, 0.0, rel_tol)
+
+
+@scalar
+def planar_model_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, theta_deg,
+                    e, mu, model, ratio, rel_tol):
     """One case, without branches (every quantity is computed, then selected).
+
+    ``model`` is the tangential model's code (:data:`crashcompat.kernels.layout.TM_NAMES`): 0
+    common velocity (sticking unless outside the friction cone ``mu``), 1 impulse ratio
+    (``Pt = k Pn``, ``|k| = ratio`` opposing the initial slip, clipped at Brach's critical ratio),
+    2 sliding (Coulomb ``Pt = s mu Pn`` until the slip stops, then Routh's second phase).
+    ``ratio`` (>= 0) is read by model 1 only.
 
     Returns ``(dv1x, dv1y, dv2x, dv2y, dw1, dw2, pn, pt, energy_loss, status)``. ``rel_tol`` is
     the relative tolerance on the energy balance below which a tiny negative loss is taken as
@@ -59,10 +89,12 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     # invalid input: the sum of all inputs is finite only if every one is (no overflow at the
     # magnitudes of this domain; an overflowing sum is invalid input too)
     total = (m1 + i1 + v1x + v1y + w1 + r1x + r1y + m2 + i2 + v2x + v2y + w2 + r2x + r2y
-             + theta_deg + e + mu)
+             + theta_deg + e + mu + model + ratio)
     valid = ((abs(total) < math.inf) & (m1 > 0.0) & (m2 > 0.0) & (i1 > 0.0) & (i2 > 0.0)
-             & (e >= 0.0) & (e <= 1.0) & (mu >= 0.0))
-
+             & (e >= 0.0) & (e <= 1.0) & (mu >= 0.0) & (ratio >= 0.0)
+             & ((model == 0.0) | (model == 1.0) | (model == 2.0)))
+    is_ratio = model == 1.0
+    is_slide = model == 2.0
     nx, ny = cos_sin_deg_sf(theta_deg)
     tx = ny
     ty = -nx
@@ -117,14 +149,43 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     pn_rev = p_star + (dn - a1 * p_star) / a2
     pt_rev = s * mu * p_star + r2 * (pn_rev - p_star)
 
-    pn = pn_rev if phase2 else (pn_slide if slide else pn_stick)
-    pt = pt_rev if phase2 else (s * mu * pn_slide if slide else pt_stick)
+    # common velocity (model 0)
+    pn_cv = pn_rev if phase2 else (pn_slide if slide else pn_stick)
+    pt_cv = pt_rev if phase2 else (s * mu * pn_slide if slide else pt_stick)
+    sing_cv = slide & ((a1 <= 0.0) | (phase2 & (a2 <= 0.0)))
+    code_cv = OK_SLIP_REVERSAL if phase2 else (OK_SLIDING if slide else OK_STICKING)
+    # sliding (model 2): Coulomb friction against the initial slip whatever the sticking
+    # impulse, until the slip stops (p_star inside the impact), then Routh's second phase. With
+    # no initial slip Routh's process starts in that second phase, which is the
+    # common-velocity result, so that result is kept.
+    slide_on = is_slide & slipping
+    phase2_sl = (mu > 0.0) & (p_star > 0.0) & (a1 * p_star < dn)
+    pn_sl = pn_rev if phase2_sl else pn_slide
+    pt_sl = pt_rev if phase2_sl else s * mu * pn_slide
+    sing_sl = (a1 <= 0.0) | (phase2_sl & (a2 <= 0.0))
+    code_sl = OK_SLIP_REVERSAL if phase2_sl else OK_SLIDING
+    # impulse ratio (model 1, Brach): Pt = k Pn with |k| = ratio opposing the initial slip,
+    # clipped at the critical ratio Pt_s / Pn_s (the sticking impulse's), beyond which the
+    # tangential relative velocity would overshoot zero. d(w_t') / dk > 0 while the normal
+    # impulse is compressive, so along s the clip is min(ratio, s Pt_s / Pn_s); a tensile
+    # sticking solution has no critical ratio. Clipped, the result is the sticking impulse.
+    crit = s * pt_stick / pn_stick
+    clipped = (pn_stick > 0.0) & (crit < ratio)
+    k_ir = s * ratio
+    a_ir = an - b * k_ir
+    pn_ir = pn_stick if clipped else dn / a_ir
+    pt_ir = pt_stick if clipped else k_ir * pn_ir
+    sing_ir = False if clipped else a_ir <= 0.0
+    code_ir = OK_STICKING if clipped else OK_SLIDING
+
+    pn = pn_ir if is_ratio else (pn_sl if slide_on else pn_cv)
+    pt = pt_ir if is_ratio else (pt_sl if slide_on else pt_cv)
+    singular = sing_ir if is_ratio else (sing_sl if slide_on else sing_cv)
     # dw_n = An*Pn - B*Pt, dw_t = At*Pt - B*Pn; loss = -0.5 P.(w + w')
     dwn = an * pn - b * pt
     dwt = at * pt - b * pn
     loss = -0.5 * (pn * (2.0 * wn + dwn) + pt * (2.0 * wt + dwt))
     scale = 0.5 * (abs(pn * wn) + abs(pt * wt))
-    singular = slide & ((a1 <= 0.0) | (phase2 & (a2 <= 0.0)))
     bad = singular | (pn <= 0.0) | (loss < -rel_tol * scale)
     pn_ff = -ep * wn / an
     loss_ff = 0.5 * (1.0 - e * e) * wn * wn / an
@@ -136,7 +197,7 @@ def planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th
     py = pt * ty + pn * ny
     ok = valid & contact
     nan = NAN
-    code = OK_SLIP_REVERSAL if phase2 else (OK_SLIDING if slide else OK_STICKING)
+    code = code_ir if is_ratio else (code_sl if slide_on else code_cv)
     code = FALLBACK_FRICTIONLESS if bad else code
     code = code if contact else NO_CONTACT
     code = code if valid else INVALID_INPUT
@@ -180,34 +241,39 @@ def _store(y, status, i, r):
 
 
 def _planar_mixed(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e, mu,
-                  rel_tol, y, status):
-    # Each of the 17 inputs is a float64 scalar or a 1-D array of length n (the broadcast size);
+                  model, ratio, rel_tol, y, status):
+    # Each of the 19 inputs is a float64 scalar or a 1-D array of length n (the broadcast size);
     # y (9, n), status (n,). One compiled specialisation per mix of scalars and arrays (see
     # _jit.at): no packed copy of the inputs, scalars stay in registers.
     for j in prange(y.shape[1]):
-        r = planar_sf(at(m1, j), at(i1, j), at(v1x, j), at(v1y, j), at(w1, j), at(r1x, j),
-                      at(r1y, j), at(m2, j), at(i2, j), at(v2x, j), at(v2y, j), at(w2, j),
-                      at(r2x, j), at(r2y, j), at(th, j), at(e, j), at(mu, j), rel_tol)
+        r = planar_model_sf(at(m1, j), at(i1, j), at(v1x, j), at(v1y, j), at(w1, j), at(r1x, j),
+                            at(r1y, j), at(m2, j), at(i2, j), at(v2x, j), at(v2y, j), at(w2, j),
+                            at(r2x, j), at(r2y, j), at(th, j), at(e, j), at(mu, j),
+                            at(model, j), at(ratio, j), rel_tol)
         _store(y, status, j, r)
 
 
 def _planar_one(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e, mu,
-                rel_tol):
-    return planar_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e, mu,
-                     rel_tol)
+                model, ratio, rel_tol):
+    return planar_model_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r2y, th, e,
+                           mu, model, ratio, rel_tol)
 
 
-#: Number of inputs and float outputs per case.
+#: Number of inputs of the packed drivers (common-velocity model) and of the model drivers, and
+#: of float outputs per case.
 N_IN = 17
+N_IN_MODEL = 19
 N_OUT = 9
-#: Parallel driver over packed inputs: ``planar_grid(x, rel_tol, y, status)`` with x (17, n),
-#: y (9, n), status (n,).
+#: Parallel driver over packed inputs, common-velocity model: ``planar_grid(x, rel_tol, y,
+#: status)`` with x (17, n), y (9, n), status (n,).
 planar_grid = parallel(_planar_loop)
 #: Serial driver with the same signature.
 planar_serial = serial(_planar_loop)
-#: Drivers over separate inputs, each a scalar or a 1-D array (see ``_planar_mixed``): parallel
-#: for large inputs, serial for small ones (no thread pool woken).
+#: Drivers over separate inputs (planar_model_sf's 19, then rel_tol, y, status), each a scalar
+#: or a 1-D array (see ``_planar_mixed``): parallel for large inputs, serial for small ones (no
+#: thread pool woken).
 planar_mixed = parallel(_planar_mixed)
 planar_mixed_serial = serial(_planar_mixed)
-#: One case from scalars, returns planar_sf's tuple (the per-call path of the API).
+#: One case from scalars (planar_model_sf's arguments), returns its tuple (the per-call path of
+#: the API).
 planar_one = serial(_planar_one)

@@ -32,6 +32,12 @@ Speeds are along each vehicle's own heading (km/h, >= 0). Restitution is a numbe
 speed-dependent model of docs/model.md, Restitution (``"model"``, the default), evaluated at the normal
 closing speed of the contact points. Friction defaults to 0.5 (docs/model.md, Planar impact, assumption).
 
+Partial impacts (docs/model.md, Partial impacts): ``tangential_model`` is ``auto`` (the default:
+:data:`crashcompat.physics.geometry.DEFAULT_AUTO` picks ``sliding`` on a turned contact plane for
+frontal overlaps below 0.4, common velocity otherwise), ``common-velocity``, ``impulse-ratio``
+(with ``impulse_ratio``) or ``sliding``; ``contact_plane_deg`` turns the contact plane
+(:func:`crashcompat.physics.geometry.impact_geometry`). The model used is in the result.
+
 What this model cannot say (docs/model.md, What the model cannot say): impulse-momentum gives delta-v and energy, not
 structural collapse, override or intrusion. The energy split by stiffness and the EES are
 indicators, and every result carries that sentence in ``limits``.
@@ -53,8 +59,10 @@ from crashcompat.kernels.layout import (GEO_CHP, GEO_CHS, GEO_R1X, GEO_R1Y, GEO_
                                         R_DV2Y, R_DW1, R_DW2, R_E, R_LOSS, R_PN, R_PT, R_STATUS,
                                         R_V1, R_V2, R_VCN, V_DV, V_DV_LAT, V_DV_LONG, V_EES,
                                         V_ENERGY, V_OCC, V_OCC_X, V_OCC_Y, V_PASS, V_PDOF)
-from crashcompat.physics.geometry import (CONFIGURATIONS, drive_side_of, geometry_row,
-                                          impact_geometry, with_drive_side)
+from crashcompat.physics.geometry import (CONFIGURATIONS, DEFAULT_AUTO, AutoTangential,
+                                          drive_side_of, engaged_fraction, geometry_row,
+                                          impact_geometry,
+                                          resolve_tangential, with_drive_side)
 from crashcompat.physics.impact import ENERGY_REL_TOL
 from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
 from crashcompat.severity.risk import curve_table
@@ -127,6 +135,13 @@ class CollisionResult:
     drive_side_setting: str = "left"
     #: curve name -> {"outcome", "source"} for every risk figure reported
     risk_curves: dict = field(default_factory=dict)
+    #: the tangential model used (after ``auto``), the setting that chose it, the impulse ratio
+    #: it read (impulse-ratio only) and the contact-plane turn (degrees; docs/model.md, Partial
+    #: impacts)
+    tangential_model: str = "common-velocity"
+    tangential_setting: str = "auto"
+    impulse_ratio: float | None = None
+    contact_plane_deg: float = 0.0
     limits: str = LIMITS
 
     def to_dict(self) -> dict:
@@ -141,7 +156,9 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
             struck_side: str = "driver", overlap_side: str = "left",
             drive_side: str = "left",
             measures=("dv", "risk"), risk_curves=None,
-            pulse_model: str = "crash3") -> CollisionResult:
+            pulse_model: str = "crash3", tangential_model: str = "auto",
+            impulse_ratio: float | None = None, contact_plane_deg: float | None = None,
+            partial_impact: AutoTangential = DEFAULT_AUTO) -> CollisionResult:
     """Collide ``subject`` (vehicle 1) with ``partner`` (vehicle 2) and return both outcomes.
 
     See the module docstring for the geometry of each ``configuration``. Speeds in km/h along each
@@ -161,6 +178,12 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
     partner keeps its catalog seats (:func:`crashcompat.physics.geometry.with_drive_side`).
     ``load_kg`` is mass added to the subject at its CG
     (occupants, cargo) at a constant radius of gyration, as the grid's ``load_kg`` axis.
+
+    ``tangential_model`` (``auto``, ``common-velocity``, ``impulse-ratio``, ``sliding``),
+    ``impulse_ratio`` (>= 0, read by ``impulse-ratio``; default 0.5) and ``contact_plane_deg``
+    (degrees inside +-90; default: ``auto``'s turn for a partial impact, else 0) choose the
+    tangential model (docs/model.md, Partial impacts); ``partial_impact`` is the ``auto`` rule
+    (:class:`~crashcompat.physics.geometry.AutoTangential`).
 
     Raises :class:`~crashcompat.errors.GeometryError` (a ``ValueError``) with a sentence when the
     vehicles cannot touch: zero overlap, an impact position off the struck side, or speeds that do
@@ -184,11 +207,17 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
         raise GeometryError(f"angle_deg must lie strictly between -90 and 90, got {angle_deg}")
     fams = _parse_measures(measures)
     e, rmod = _restitution_inputs(restitution)
+    if not isinstance(partial_impact, AutoTangential):
+        raise ValueError(f"partial_impact must be a crashcompat.physics.geometry.AutoTangential, "
+                         f"got {type(partial_impact).__name__}")
+    tang = resolve_tangential(configuration, engaged_fraction(subject, partner, overlap),
+                              tangential_model, impulse_ratio, contact_plane_deg, partial_impact)
 
     hs, hp, s_local, p_local, normal, faces, (k1, k2), engaged_w = impact_geometry(
         subject, partner, configuration, float(angle_deg), overlap, impact_position_m,
-        struck_side, overlap_side)
-    geo = np.array([geometry_row(subject, partner, hs, hp, s_local, p_local, normal, k1, k2)])
+        struck_side, overlap_side, tang.contact_plane_deg)
+    geo = np.array([geometry_row(subject, partner, hs, hp, s_local, p_local, normal, k1, k2,
+                                 tang.code, tang.impulse_ratio)])
     curves = _curves(risk_curves) if "risk" in fams else ()
     table = curve_table(curves)
     out = np.empty(N_RECORD)
@@ -224,6 +253,7 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
         v1y=vs * geo[0, GEO_SHS], w1=0.0, r1x=r1x, r1y=r1y, m2=partner.mass_kg,
         izz2=partner.yaw_inertia_kgm2, v2x=vp * geo[0, GEO_CHP], v2y=vp * geo[0, GEO_SHP], w2=0.0,
         r2x=r2x, r2y=r2y, normal_deg=normal, restitution=e_used, friction=float(friction),
+        tangential_model=tang.model, impulse_ratio=tang.impulse_ratio,
     )
     return CollisionResult(
         configuration=configuration, status=status, status_name=STATUS_NAMES[status],
@@ -232,7 +262,10 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
         energy_loss_j=float(out[R_LOSS]), normal_impulse_ns=float(out[R_PN]),
         tangential_impulse_ns=float(out[R_PT]), kernel_inputs=inputs, measures=fams,
         drive_side=drive_side_of(subject), drive_side_setting=drive_side,
-        risk_curves=curves_info,
+        risk_curves=curves_info, tangential_model=tang.model,
+        tangential_setting=str(tangential_model),
+        impulse_ratio=tang.impulse_ratio if tang.model == "impulse-ratio" else None,
+        contact_plane_deg=tang.contact_plane_deg,
     )
 
 

@@ -133,13 +133,49 @@ def collinear_impact(m1, m2, v1, v2, restitution) -> CollinearResult:
 PLANAR_ARGS = (
     "m1", "izz1", "v1x", "v1y", "w1", "r1x", "r1y",
     "m2", "izz2", "v2x", "v2y", "w2", "r2x", "r2y",
-    "normal_deg", "restitution", "friction",
+    "normal_deg", "restitution", "friction", "tangential_model", "impulse_ratio",
 )
+
+#: Impulse ratio of the ``impulse-ratio`` model when none is given (**assumption**: the default
+#: inter-vehicle friction, 0.5, so that the ratio model caps the tangential impulse where the
+#: Coulomb models would; Brach identifies the ratio per test; docs/model.md, Partial impacts).
+DEFAULT_IMPULSE_RATIO = 0.5
+
+
+def tangential_codes(model):
+    """Kernel codes (float64) of tangential model names (:data:`crashcompat.kernels.layout.TM_NAMES`)
+    or integer codes: a float for one model, an array for an array of them. ``auto`` needs a
+    configuration and is resolved by :func:`crashcompat.physics.geometry.resolve_tangential`,
+    not here."""
+    from crashcompat.kernels.layout import TM_NAMES
+
+    how = (f"tangential_model must be one of {', '.join(TM_NAMES)} or its code 0-"
+           f"{len(TM_NAMES) - 1}")
+    if isinstance(model, str):
+        if model not in TM_NAMES:
+            raise ValueError(f"{how}, got {model!r}")
+        return float(TM_NAMES.index(model))
+    a = np.asarray(model)
+    if a.dtype.kind in "US":
+        bad = sorted(set(a.ravel().tolist()) - set(TM_NAMES))
+        if bad:
+            raise ValueError(f"{how}, got {bad[0]!r}")
+        codes = np.zeros(a.shape)
+        for k, name in enumerate(TM_NAMES):
+            codes[a == name] = k
+        return codes if a.ndim else float(codes)
+    if a.dtype.kind not in "iuf" or a.dtype == bool:
+        raise ValueError(f"{how}, got {model!r}")
+    ok = np.isin(a, np.arange(len(TM_NAMES)))
+    if not np.all(ok):
+        raise ValueError(f"{how}, got {a[~ok].ravel()[0]!r}")
+    return a.astype(np.float64) if a.ndim else float(a)
 
 
 def planar_impact(m1, izz1, v1x, v1y, w1, r1x, r1y,
                   m2, izz2, v2x, v2y, w2, r2x, r2y,
-                  normal_deg, restitution, friction) -> PlanarResult:
+                  normal_deg, restitution, friction, tangential_model="common-velocity",
+                  impulse_ratio=DEFAULT_IMPULSE_RATIO, contact_plane_deg=0.0) -> PlanarResult:
     """Planar impulse-momentum impact of two rigid vehicles with yaw (docs/model.md, Planar impact).
 
     Parameters (scalars or broadcastable arrays, SI, global frame, z up)
@@ -153,16 +189,26 @@ def planar_impact(m1, izz1, v1x, v1y, w1, r1x, r1y,
     restitution : e in [0, 1], applied to the normal relative velocity at the contact point.
     friction : available inter-vehicle friction (>= 0); a very large value means the contact
         always sticks (common velocity).
+    tangential_model : ``common-velocity`` (the default), ``impulse-ratio`` or ``sliding``
+        (docs/model.md, Partial impacts), a name or an array of names or codes 0-2.
+    impulse_ratio : ``|Pt / Pn|`` of the ``impulse-ratio`` model (>= 0; its sign opposes the
+        initial slip, and it is clipped at the critical ratio); the other models ignore it.
+    contact_plane_deg : degrees added to ``normal_deg`` (counter-clockwise): the contact plane
+        turned from the one given; 0 keeps ``normal_deg``.
 
     Returns
     -------
     PlanarResult. Invalid cases (status 4) and cases whose contact points are separating
-    (status 3) have NaN outputs.
+    (status 3) have NaN outputs. With the defaults of the last three parameters the result is
+    the common-velocity model's, bit for bit.
     """
     from crashcompat.kernels import planar as kp
 
+    model = tangential_codes(tangential_model)
+    if not (type(contact_plane_deg) in _PY_SCALARS and contact_plane_deg == 0):
+        normal_deg = np.add(normal_deg, contact_plane_deg)
     args = (m1, izz1, v1x, v1y, w1, r1x, r1y, m2, izz2, v2x, v2y, w2, r2x, r2y,
-            normal_deg, restitution, friction)
+            normal_deg, restitution, friction, model, impulse_ratio)
     if all(type(a) in _PY_SCALARS for a in args):
         r = kp.planar_one(*(float(a) for a in args), ENERGY_REL_TOL)
         return PlanarResult(*(np.float64(v) for v in r[:9]), np.int8(r[9]))

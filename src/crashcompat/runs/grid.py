@@ -47,7 +47,9 @@ from crashcompat.runs.spec import (DEFAULT_REFERENCES, MEMORY_BUDGET_BYTES, PRES
 from crashcompat.runs.exposure import load_exposure
 from crashcompat.runs.parallel import run_ranges
 from crashcompat.runs.summary import Summary, value_or_none
-from crashcompat.runs.tables import build_tables
+from crashcompat.runs.tables import (KERNEL_AXIS, build_tables, nested_axis_index,
+                                     partial_impact_metadata, tangential_axes,
+                                     tangential_combos)
 from crashcompat.runs.uncertainty import resolve_uncertainty
 from crashcompat.severity.measures import resolve_curves
 from crashcompat.severity.risk import curve_table
@@ -111,6 +113,73 @@ class MonteCarlo:
         self.__dict__.update(kw)
 
 
+class CrashResults:
+    """Per-group results of a run's crashes, full size: the deterministic summary's arrays
+    (``stats``, ``argmax``, ``counts``, ``worst``, ``risk``, the pulse ``means``) and with
+    ``mc`` the Monte Carlo's (``bands_g``, ``bands_p``, ``acc``).
+
+    A crash (partner x configuration x speeds) owns the groups ``row * n_crash + crash`` of
+    every subject and reference row and the Monte Carlo bands of that crash, so the crashes
+    ``c0 .. c1 - 1`` fill disjoint slices: :meth:`block` copies them out and :meth:`place` puts
+    them back, exactly, wherever they were computed. The exposure sums ``acc`` are int64 fixed
+    point (:data:`HEADLINE_SCALE`), so adding blocks is exact in any order."""
+
+    def __init__(self, run: "GridRun", *, summary: bool = True, mc: bool = False):
+        from crashcompat.kernels.grid import N_STATS, N_STATUS
+
+        ng, nc = run.n_groups, len(run.curves)
+        self.n_rows, self.n_crash = int(run.kernel_shape[0]), run.n_crashes
+        self.summary, self.mc = summary, mc
+        self.acc = None
+        if summary:
+            self.stats = np.empty((ng, N_STATS))
+            self.argmax = np.empty(ng, dtype=np.int64)
+            self.counts = np.empty((ng, N_STATUS), dtype=np.int64)
+            self.worst = np.empty((ng, 3))
+            self.risk = np.empty((ng, nc, 2))
+            self.means = {k: np.full(ng, np.nan) for k in run._mean_names}
+        if mc:
+            _, n_rows, n_subj, n_ref, _, _ = run._mc_layout()
+            self.bands_g = np.full((n_rows, run.n_crashes, 5 + 2 * nc, 3), np.nan)
+            self.bands_p = np.full((n_subj, n_ref, run.n_crashes, 1 + nc, 3), np.nan)
+            acc_shape = run._acc_shape()
+            self.acc = np.zeros(acc_shape, dtype=np.int64) if acc_shape is not None else None
+
+    def _views(self):
+        """(key, array viewed with a crash axis, that axis)."""
+        out = []
+        if self.summary:
+            for key in ("stats", "argmax", "counts", "worst", "risk"):
+                a = getattr(self, key)
+                out.append((key, a.reshape(self.n_rows, self.n_crash, *a.shape[1:]), 1))
+            for key, a in self.means.items():
+                out.append(("mean:" + key, a.reshape(self.n_rows, self.n_crash), 1))
+        if self.mc:
+            out += [("bands_g", self.bands_g, 1), ("bands_p", self.bands_p, 2)]
+        return out
+
+    def block(self, c0: int, c1: int, acc=None) -> dict:
+        """The slices of the crashes ``c0 .. c1 - 1`` (copies) and ``acc``, their exposure sums:
+        a partial result, picklable."""
+        blk = {"c0": int(c0), "c1": int(c1), "acc": acc}
+        for key, v, axis in self._views():
+            blk[key] = np.ascontiguousarray(v[(slice(None),) * axis + (slice(c0, c1),)])
+        return blk
+
+    def place(self, blk: dict) -> None:
+        """Put a :meth:`block` back: its slices in place, its exposure sums added."""
+        sel = slice(blk["c0"], blk["c1"])
+        for key, v, axis in self._views():
+            v[(slice(None),) * axis + (sel,)] = blk[key]
+        if blk.get("acc") is not None:
+            self.acc += blk["acc"]
+
+    def monte_carlo(self, run: "GridRun") -> MonteCarlo:
+        wts, cls, _ = run._grid_weights()
+        return MonteCarlo(bands_g=self.bands_g, bands_p=self.bands_p, acc=self.acc,
+                          hscale=run._hscale(), wts=wts, cls=cls)
+
+
 class GridRun:
     """A prepared grid: axes, tables and compiled kernels; compute by chunks or summarise.
 
@@ -125,7 +194,8 @@ class GridRun:
                  max_cases: int | None = None,
                  memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES,
                  cases_hint: str = "pass max_cases to run it", samples: int = 0,
-                 seed: int = 0, exposure=None, uncertainty=None, stream: int = 0):
+                 seed: int = 0, exposure=None, uncertainty=None, stream: int = 0,
+                 client=None, task_crashes: int | None = None):
         from crashcompat.catalog.loading import load_catalog
 
         self.spec = spec
@@ -140,6 +210,14 @@ class GridRun:
         self._memory_budget = memory_budget_bytes
         self.catalog = catalog if catalog is not None else load_catalog()
         cat = self.catalog
+        #: a dask.distributed Client: summaries and Parquet/Zarr outputs run on its workers
+        #: (crashcompat.runs.distributed); None computes here
+        self.client = client
+        self.task_crashes = task_crashes
+        self._recipe_args = dict(spec=spec, catalog=cat, chunk_cases=int(chunk_cases),
+                                 memory_budget_bytes=memory_budget_bytes, samples=samples,
+                                 seed=seed, exposure=exposure, uncertainty=uncertainty,
+                                 stream=int(stream))
         self.subject_ids = cat.select(list(spec.subjects))
         self.reference_ids = [r for r in (cat.select(list(spec.references))
                                           if spec.references else [])
@@ -168,13 +246,17 @@ class GridRun:
         axes["angle_deg"] = np.asarray(spec.angle_deg)
         axes["overlap"] = np.asarray(spec.overlap)
         axes["impact_position"] = tuple(spec.impact_position)
+        # the tangential settings nest inside the kernels' position axis (runs.tables); one
+        # with a single value is not an output axis (the metadata records it)
+        axes.update(tangential_axes(spec))
         axes["restitution"] = tuple(spec.restitution)
         axes["friction"] = np.asarray(spec.friction)
         axes["load_kg"] = np.asarray(spec.load_kg)
         self.axes = axes
         self.kernel_shape = np.array([len(subj), len(self.partner_ids), len(spec.configurations),
                                  len(sa), len(sb), len(spec.angle_deg), len(spec.overlap),
-                                 len(spec.impact_position), len(spec.restitution),
+                                 len(spec.impact_position) * len(tangential_combos(spec)),
+                                 len(spec.restitution),
                                  len(spec.friction), len(spec.load_kg)], dtype=np.int64)
         self.shape = tuple(len(v) for v in axes.values())
         self.n_cases = int(np.prod(self.kernel_shape))
@@ -255,6 +337,7 @@ class GridRun:
             "models": {
                 "impact": "planar impulse-momentum with restitution and friction (docs/model.md, "
                           "planar impact; Brach; Kudlich-Slibar)",
+                "tangential_model": partial_impact_metadata(self.spec),
                 "restitution_model": f"e(vc) = {m[1]} + ({m[0]} - {m[1]}) * exp(-vc / {m[2]} "
                                      "m/s), clipped to [0, 1] (docs/model.md, restitution; "
                                      "assumption)",
@@ -320,28 +403,42 @@ class GridRun:
         to a 1-D array (``axis_columns=False`` leaves the axes out). Memory is bounded by one
         chunk. ``progress(n_done)`` is called after each.
         """
-        from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
-        from crashcompat.runs.writers import Categorical
+        yield from self._case_tables(0, self.n_cases, chunk_cases, progress, axis_columns)
 
+    def _chunk_size(self, chunk_cases: int | None = None) -> int:
         size = int(chunk_cases or self.chunk_cases)
         # align chunks to whole groups where possible (nested loops in the kernel, fast Zarr
         # region writes)
         if self.inner <= size:
             size -= size % self.inner
+        return size
+
+    def _case_tables(self, start: int, stop: int, chunk_cases: int | None = None, progress=None,
+                     axis_columns: bool = True) -> Iterator[tuple[int, dict]]:
+        """``(start, table)`` for the cases ``start .. stop - 1``, cut at the multiples of the
+        chunk size (and at ``start`` and ``stop``): a range is cut where the whole grid's
+        chunks are, so per-group sums over its pieces are those of :meth:`chunks`."""
+        from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
+        from crashcompat.runs.writers import Categorical
+
+        size = self._chunk_size(chunk_cases)
         n_risk = 2 * len(self.curves)
-        out = np.empty((N_CASE + n_risk, size))
-        status = np.empty(size, dtype=np.int8)
-        idx = np.empty((11, size), dtype=np.int32)
+        n = min(size, max(stop - start, 0))
+        out = np.empty((N_CASE + n_risk, n))
+        status = np.empty(n, dtype=np.int8)
+        idx = np.empty((11, n), dtype=np.int32)
         kargs = self._kargs()
         # which kernel axis (0..10) each public axis reads its index from
         kaxis = dict(zip(self.axes, self._axis_map()))
-        for start in range(0, self.n_cases, size):
-            m = min(size, self.n_cases - start)
-            run_ranges(lambda j0, j1: grid_chunk(start, j0, j1, *kargs, out, status, idx),
+        spec = self.spec
+        a = start
+        while a < stop:
+            m = min(stop, (a // size + 1) * size) - a
+            run_ranges(lambda j0, j1: grid_chunk(a, j0, j1, *kargs, out, status, idx),
                        m, self.inner)
             table: dict[str, object] = {}
             for name, coords in (self.axes.items() if axis_columns else ()):
-                ix = idx[kaxis[name], :m]
+                ix = nested_axis_index(spec, name, idx[kaxis[name], :m])
                 if isinstance(coords, tuple):
                     table[name] = Categorical(ix.copy(), coords)
                 else:
@@ -351,9 +448,10 @@ class GridRun:
             if "pulse" in self.spec.measures:
                 table.update(self._pulse_extras(table, idx[:, :m], status[:m]))
             table["status"] = status[:m].copy()
-            yield start, table
+            yield a, table
             if progress is not None:
                 progress(m)
+            a += m
 
     @property
     def _risk_columns(self) -> tuple[str, ...]:
@@ -409,9 +507,7 @@ class GridRun:
 
     def _axis_map(self) -> list[int]:
         """Kernel axis number of each public axis (the kernel always has two speed axes)."""
-        if self.spec.speed_mode == "closing":
-            return [0, 1, 2, 3, 5, 6, 7, 8, 9, 10]
-        return [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        return [KERNEL_AXIS[name] for name in self.axes]
 
     #: The summary keeps about 100 bytes per group (subject x partner x configuration x speeds);
     #: above this many groups it would not fit the 1 GiB memory budget.
@@ -431,26 +527,43 @@ class GridRun:
         return self._summary
 
     def _compute_summary(self, progress, top) -> Summary:
-        from crashcompat.kernels.grid import N_STATS, N_STATUS, compile_helpers, grid_summary
+        if self.client is not None:
+            # every crash block on the cluster's workers, summary and Monte Carlo in one pass
+            from crashcompat.runs.distributed import compute_results
+
+            res = compute_results(self, progress)
+            if self.samples:
+                self._mc = res.monte_carlo(self)
+        else:
+            res = CrashResults(self)
+            per_crash = int(self.kernel_shape[0]) * self.inner
+            step = max(1, self.chunk_cases // max(per_crash, 1))
+            for c0 in range(0, self.n_crashes, step):
+                c1 = min(self.n_crashes, c0 + step)
+                self._fill_summary(res, c0, c1)
+                if progress is not None:
+                    progress((c1 - c0) * per_crash)
+            self._fill_means(res, 0, self.n_crashes, progress)
+        return self._summary_from(res, progress, top)
+
+    def _fill_summary(self, res: CrashResults, c0: int, c1: int) -> None:
+        """The deterministic summary of the crashes ``c0 .. c1 - 1`` into ``res`` (threads over
+        the range): one of the units of work of every summary, local or distributed."""
+        from crashcompat.kernels.grid import compile_helpers, grid_summary
 
         compile_helpers()
+        kargs, space = self._kargs(), self._space
+        run_ranges(lambda a, b: grid_summary(a, b, *kargs, space, res.stats, res.argmax,
+                                             res.counts, res.worst, res.risk), c1 - c0, 1,
+                   offset=c0)
+
+    def _summary_from(self, res: CrashResults, progress, top) -> Summary:
+        from crashcompat.kernels.grid import N_STATS, N_STATUS
+        from crashcompat.severity.measures import risk_column
+
+        stats, argmax, counts, worst_vals, risk = (res.stats, res.argmax, res.counts, res.worst,
+                                                   res.risk)
         ng = self.n_groups
-        stats = np.empty((ng, N_STATS))
-        argmax = np.empty(ng, dtype=np.int64)
-        counts = np.empty((ng, N_STATUS), dtype=np.int64)
-        worst_vals = np.empty((ng, 3))
-        risk = np.empty((ng, len(self.curves), 2))
-        kargs = self._kargs()
-        space = self._space
-        n_crash = self.n_crashes
-        per_crash = int(self.kernel_shape[0]) * self.inner
-        step = max(1, self.chunk_cases // max(per_crash, 1))
-        for c0 in range(0, n_crash, step):
-            c1 = min(n_crash, c0 + step)
-            run_ranges(lambda a, b: grid_summary(a, b, *kargs, space, stats, argmax, counts,
-                                                 worst_vals, risk), c1 - c0, 1, offset=c0)
-            if progress is not None:
-                progress((c1 - c0) * per_crash)
         self._group = (stats, risk)
         shape5 = tuple(int(x) for x in self.kernel_shape[:5])
         ns_subj = len(self.subject_ids)
@@ -471,14 +584,11 @@ class GridRun:
             worst.append(row)
         total = counts.sum(axis=0)
         status_counts = {STATUS_NAMES[k]: int(total[k]) for k in range(N_STATUS)}
-        from crashcompat.severity.measures import risk_column
-
         extra = {}
         for k, c in enumerate(self.curves):
             extra[risk_column("subject", c)] = risk[:, k, 0]
             extra[risk_column("partner", c)] = risk[:, k, 1]
-        if "pulse" in self.spec.measures:
-            extra.update(self._extra_group_means(progress))
+        extra.update(res.means)
         bands = None
         if self.samples:
             mc = self.monte_carlo(progress)
@@ -591,7 +701,8 @@ class GridRun:
             self._far = GridRun(far_spec, catalog=self.catalog, chunk_cases=self.chunk_cases,
                                 memory_budget_bytes=self._memory_budget, samples=self.samples,
                                 seed=self.seed, uncertainty=self._uncertainty_arg,
-                                stream=self._stream + 1)
+                                stream=self._stream + 1, client=self.client,
+                                task_crashes=self.task_crashes)
             self._far._weights_from = self
         return self._far
 
@@ -618,57 +729,79 @@ class GridRun:
             self._mc = self._run_mc(progress)
         return self._mc
 
-    def _run_mc(self, progress):
-        from crashcompat.kernels.grid import compile_helpers, grid_mc
+    def _hscale(self) -> np.ndarray:
+        return np.array(HEADLINE_SCALE[:3] + (HEADLINE_SCALE[3],) * len(self.curves))
+
+    def _acc_shape(self) -> tuple | None:
+        """Shape of the Monte Carlo's exposure sums (rows, classes, configurations, samples,
+        stats), or None without an exposure."""
+        nc = len(self.curves)
+        n_cls = self._grid_weights()[2]
+        if not n_cls:
+            return None
+        return (int(self.kernel_shape[0]), n_cls, int(self.kernel_shape[2]), self.samples,
+                3 + nc)
+
+    def _mc_scratch(self, slots: int) -> list:
+        """Per concurrent range: exposure sums and histogram scratch of the Monte Carlo
+        kernel."""
         from crashcompat.kernels.sampling import HIST_BINS
-        from crashcompat.runs.parallel import n_slots, run_slots
+
+        n_hist = self._mc_layout()[4]
+        acc_shape = self._acc_shape() or (1, 1, 1, 1, 3 + len(self.curves))
+        return [(np.zeros(acc_shape, dtype=np.int64),
+                 np.zeros((n_hist, HIST_BINS), dtype=np.int32),
+                 np.full(n_hist, HIST_BINS, dtype=np.int64),
+                 np.full(n_hist, -1, dtype=np.int64), np.zeros(n_hist, dtype=np.int64),
+                 np.full(n_hist, np.inf), np.full(n_hist, -np.inf)) for _ in range(slots)]
+
+    def _mc_inputs(self):
+        if getattr(self, "_mc_in", None) is None:
+            wts, cls, n_cls = self._grid_weights()
+            self._mc_in = (self._kargs(geo=self._geometry_variants()), self._space,
+                           self.uncertainty.table(), wts if n_cls else np.zeros_like(wts), cls,
+                           self._hscale(), np.array(QUANTILES))
+        return self._mc_in
+
+    def _fill_mc(self, res: CrashResults, c0: int, c1: int, scratch: list) -> None:
+        """The Monte Carlo of the crashes ``c0 .. c1 - 1``: bands into ``res``, exposure sums
+        added to the ``scratch`` slots' own buffers (threads over the range). With
+        :meth:`_fill_summary`, the unit of work of every run, local or distributed."""
+        from crashcompat.kernels.grid import compile_helpers, grid_mc
+        from crashcompat.runs.parallel import run_slots
 
         compile_helpers()
-        nc, n_rows, n_subj, n_ref, n_hist, _ = self._mc_layout()
-        wts, cls, n_cls = self._grid_weights()
-        n_crash = self.n_crashes
-        ks = self.kernel_shape
-        geo_var = self._geometry_variants()
-        dist = self.uncertainty.table()
-        qs = np.array(QUANTILES)
-        bands_g = np.full((n_rows, n_crash, 5 + 2 * nc, 3), np.nan)
-        bands_p = np.full((n_subj, n_ref, n_crash, 1 + nc, 3), np.nan)
-        hscale = np.array(HEADLINE_SCALE[:3] + (HEADLINE_SCALE[3],) * nc)
-        slots = n_slots()
-        with_acc = n_cls > 0
-        acc_shape = ((n_rows, n_cls, int(ks[2]), self.samples, 3 + nc) if with_acc
-                     else (1, 1, 1, 1, 3 + nc))
-        scratch = []
-        for _ in range(slots):
-            scratch.append((np.zeros(acc_shape, dtype=np.int64),
-                            np.zeros((n_hist, HIST_BINS), dtype=np.int32),
-                            np.full(n_hist, HIST_BINS, dtype=np.int64),
-                            np.full(n_hist, -1, dtype=np.int64), np.zeros(n_hist, dtype=np.int64),
-                            np.full(n_hist, np.inf), np.full(n_hist, -np.inf)))
-        kargs = self._kargs(geo=geo_var)
-        space = self._space
+        kargs, space, dist, wk, cls, hscale, qs = self._mc_inputs()
+        n_subj = len(self.subject_ids)
+
+        def work(slot, a, b):
+            acc, hc, hlo, hhi, hn, hmn, hmx = scratch[slot]
+            grid_mc(a, b, *kargs, space, dist, self.seed, self._stream, self.samples, n_subj,
+                    wk, cls, hscale, qs, res.bands_g, res.bands_p, acc, hc, hlo, hhi, hn, hmn,
+                    hmx)
+
+        run_slots(work, c1 - c0, 1, offset=c0)
+
+    def _run_mc(self, progress):
+        from crashcompat.runs.parallel import n_slots
+
+        if self.client is not None:  # the distributed summary computes the Monte Carlo too
+            self._summary = self._compute_summary(progress, 10)
+            return self._mc
+        res = CrashResults(self, summary=False, mc=True)
+        scratch = self._mc_scratch(n_slots())
+        n_rows, n_crash = int(self.kernel_shape[0]), self.n_crashes
         per_crash = n_rows * self.inner * self.samples
         step = max(1, min(n_crash, (1 << 22) // max(per_crash, 1)))
-        wk = wts if with_acc else np.zeros_like(wts)
         for c0 in range(0, n_crash, step):
             c1 = min(n_crash, c0 + step)
-
-            def work(slot, a, b):
-                acc, hc, hlo, hhi, hn, hmn, hmx = scratch[slot]
-                grid_mc(a, b, *kargs, space, dist, self.seed, self._stream, self.samples,
-                        n_subj, wk, cls, hscale, qs, bands_g, bands_p, acc, hc, hlo, hhi, hn,
-                        hmn, hmx)
-
-            run_slots(work, c1 - c0, 1, offset=c0)
+            self._fill_mc(res, c0, c1, scratch)
             if progress is not None:
                 progress((c1 - c0) * per_crash)
-        acc = None
-        if with_acc:
-            acc = scratch[0][0].copy()
-            for sl in scratch[1:]:
-                acc += sl[0]
-        return MonteCarlo(bands_g=bands_g, bands_p=bands_p, acc=acc, hscale=hscale,
-                          wts=wts, cls=cls)
+        if res.acc is not None:
+            for sl in scratch:
+                res.acc += sl[0]
+        return res.monte_carlo(self)
 
     def _nominal_sums(self):
         """The deterministic counterpart of the Monte Carlo's exposure-weighted sums:
@@ -717,26 +850,40 @@ class GridRun:
     #: severity columns averaged per group for the summary (besides every risk column)
     _SUMMARY_PULSE = ("subject_olc_g", "subject_crush_ratio", "subject_occupant_peak_g")
 
-    def _extra_group_means(self, progress) -> dict:
-        """Mean of a few pulse columns per group, over the cases with a result, from a streamed
-        pass over the chunks (bounded memory)."""
-        names = [c for c in self._SUMMARY_PULSE if c in self.extra_columns]
-        ng, inner = self.n_groups, self.inner
-        sums = {k: np.zeros(ng) for k in names}
-        counts = np.zeros(ng)
-        for start, t in self.chunks(progress=progress, axis_columns=False):
-            m = len(t["status"])
-            gid = np.arange(start, start + m, dtype=np.int64) // inner
-            g0 = int(gid[0])
-            gid -= g0
-            n_g = int(gid[-1]) + 1
-            ok = has_result(t["status"])
-            counts[g0:g0 + n_g] += np.bincount(gid, weights=ok, minlength=n_g)
-            for k in names:
-                v = np.where(ok, t[k], 0.0)
-                sums[k][g0:g0 + n_g] += np.bincount(gid, weights=np.nan_to_num(v), minlength=n_g)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return {k: np.where(counts > 0, sums[k] / counts, np.nan) for k in names}
+    @property
+    def _mean_names(self) -> list[str]:
+        return [c for c in self._SUMMARY_PULSE if c in self.extra_columns]
+
+    def _fill_means(self, res: CrashResults, c0: int, c1: int, progress=None) -> None:
+        """Mean of a few pulse columns per group of the crashes ``c0 .. c1 - 1``, over the cases
+        with a result, into ``res.means``, from a streamed pass over their cases (bounded
+        memory). Each row's groups of a crash range are one range of cases, cut where the
+        whole grid's chunks are (:meth:`_case_tables`), so a group's sum is the same however
+        the crashes are split."""
+        names = self._mean_names
+        if not names:
+            return
+        inner, m = self.inner, c1 - c0
+        for row in range(int(self.kernel_shape[0])):
+            g_lo = row * self.n_crashes + c0
+            sums = {k: np.zeros(m) for k in names}
+            counts = np.zeros(m)
+            for start, t in self._case_tables(g_lo * inner, (g_lo + m) * inner,
+                                              progress=progress, axis_columns=False):
+                gid = np.arange(start, start + len(t["status"]), dtype=np.int64) // inner
+                g0 = int(gid[0])
+                gid -= g0
+                n_g = int(gid[-1]) + 1
+                g0 -= g_lo
+                ok = has_result(t["status"])
+                counts[g0:g0 + n_g] += np.bincount(gid, weights=ok, minlength=n_g)
+                for k in names:
+                    v = np.where(ok, t[k], 0.0)
+                    sums[k][g0:g0 + n_g] += np.bincount(gid, weights=np.nan_to_num(v),
+                                                        minlength=n_g)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for k in names:
+                    res.means[k][g_lo:g_lo + m] = np.where(counts > 0, sums[k] / counts, np.nan)
 
     def case(self, i: int) -> dict:
         """One case by flat index: axis values and results, as a dict (for reports and tests)."""
@@ -766,19 +913,23 @@ class GridRun:
         ``columns`` (names from :attr:`result_columns`; None for all) keeps only those results,
         in the grid's column order; ``status`` is always kept. ``float32`` stores the float
         results as float32 (about 7 significant digits; the metadata says ``"result_dtype":
-        "float32"``). The next chunk is computed while the last one is written."""
+        "float32"``). The next chunk is computed while the last one is written.
+
+        With a Dask ``client`` (run_grid(..., client=...)), Parquet becomes a partitioned
+        dataset directory (one file per task) and Zarr a store whose regions the tasks write in
+        parallel, each published under ``path`` only once every part is written
+        (docs/distributed.md); CSV, one ordered file, is written here."""
         from concurrent.futures import ThreadPoolExecutor
 
         from crashcompat.runs.writers import format_from_path, open_writer
 
         fmt = format_from_path(path, fmt)
-        keep = self._output_columns(columns)
-        ftype = np.float32 if float32 else np.float64
-        cols = {c: (np.int8 if c in ("status", "pulse_status") else ftype) for c in keep}
-        meta = self.metadata()
-        meta["result_dtype"] = "float32" if float32 else "float64"
-        if columns is not None:
-            meta["columns"] = list(keep)
+        _, cols, meta = self._output_plan(columns, float32)
+        if self.client is not None and fmt in ("parquet", "zarr"):
+            from crashcompat.runs.distributed import write_dataset
+
+            return write_dataset(self, path, fmt, overwrite=overwrite, progress=progress,
+                                 columns=columns, float32=float32)
         with open_writer(path, fmt, axes=self.axes, columns=cols, metadata=meta,
                          overwrite=overwrite,
                          coords=self.labelled_coords() if fmt == "zarr" else None) as w, \
@@ -787,8 +938,7 @@ class GridRun:
             try:
                 # the writers derive axis values from the row index themselves
                 for start, table in self.chunks(progress=progress, axis_columns=False):
-                    chunk = {c: (table[c].astype(ftype) if cols[c] == ftype and float32
-                                 else table[c]) for c in keep}
+                    chunk = self._output_table(table, cols, float32)
                     if pending is not None:
                         pending.result()
                     pending = pool.submit(w.write, start, chunk)
@@ -802,6 +952,23 @@ class GridRun:
                     except BaseException:
                         pass
         return Path(path)
+
+    def _output_plan(self, columns, float32: bool):
+        """(columns kept, their dtypes, the output's metadata) for :meth:`write`."""
+        keep = self._output_columns(columns)
+        ftype = np.float32 if float32 else np.float64
+        cols = {c: (np.int8 if c in ("status", "pulse_status") else ftype) for c in keep}
+        meta = self.metadata()
+        meta["result_dtype"] = "float32" if float32 else "float64"
+        if columns is not None:
+            meta["columns"] = list(keep)
+        return keep, cols, meta
+
+    @staticmethod
+    def _output_table(table: dict, cols: dict, float32: bool) -> dict:
+        """The columns ``cols`` of a chunk, floats narrowed to float32 where asked."""
+        return {c: (table[c].astype(np.float32) if float32 and cols[c] == np.float32
+                    else table[c]) for c in cols}
 
     def _output_columns(self, columns) -> tuple[str, ...]:
         """The result columns to write: ``columns`` in the grid's order, plus ``status``."""
@@ -921,7 +1088,8 @@ def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
              threads: int | None = None, chunk_cases: int = DEFAULT_CHUNK,
              max_cases: int | None = None,
              memory_budget_bytes: int | None = MEMORY_BUDGET_BYTES, samples: int = 0,
-             seed: int = 0, exposure=None, uncertainty=None) -> GridRun:
+             seed: int = 0, exposure=None, uncertainty=None, client=None,
+             task_crashes: int | None = None) -> GridRun:
     """Prepare a grid run from a spec (a :class:`GridSpec`, a dict of spec keys, a TOML path, or
     None for the ``kei-vs-us`` preset, or ``kei-in-us-traffic`` with an ``exposure``). Compute
     with the returned object's methods.
@@ -936,7 +1104,18 @@ def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
     variable, :func:`crashcompat.runs.uncertainty.resolve_uncertainty`). ``exposure`` (``"us"``
     or an exposure TOML file) weights the grid by what a car meets in traffic and enables
     :meth:`GridRun.headline`.
+
+    ``client`` (a ``dask.distributed.Client``; needs ``pip install 'crashcompat[dask]'``)
+    runs the summary, the Monte Carlo and Parquet/Zarr outputs on its workers, in tasks of
+    ``task_crashes`` crashes (partner x configuration x speeds; None: about four tasks per
+    worker thread, within the chunk size) whose partial results merge exactly: the summary is
+    bit-identical to this process's (docs/distributed.md). None computes here and imports no
+    Dask.
     """
+    if client is not None:
+        from crashcompat.runs.distributed import check_client
+
+        check_client(client)
     if spec is None:
         spec = GridSpec(**PRESETS["kei-in-us-traffic" if exposure is not None else "kei-vs-us"])
     elif isinstance(spec, (str, Path)):
@@ -956,7 +1135,8 @@ def run_grid(spec: GridSpec | dict | str | Path | None = None, *, catalog=None,
         set_threads(min(threads, _max_threads()))
     return GridRun(spec, catalog=catalog, chunk_cases=chunk_cases, max_cases=max_cases,
                    memory_budget_bytes=memory_budget_bytes, samples=samples, seed=seed,
-                   exposure=exposure, uncertainty=uncertainty)
+                   exposure=exposure, uncertainty=uncertainty, client=client,
+                   task_crashes=task_crashes)
 
 
 def _whole(x, key: str, high: int) -> int:

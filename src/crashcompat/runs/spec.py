@@ -21,7 +21,9 @@ from pathlib import Path
 from crashcompat.catalog.loading import FIELDS as _CATALOG_FIELDS
 from crashcompat.errors import CrashCompatError
 from crashcompat.kernels.layout import GEO_COLS
-from crashcompat.physics.geometry import CONFIGURATIONS
+from crashcompat.physics.geometry import (CONFIGURATIONS, DEFAULT_AUTO, TANGENTIAL_MODELS,
+                                          AutoTangential)
+from crashcompat.physics.impact import DEFAULT_IMPULSE_RATIO
 from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL
 from crashcompat.severity.measures import (DEFAULT_RISK_CURVES, MEASURE_FAMILIES,
                                            parse_measures, resolve_curves)
@@ -191,6 +193,15 @@ class GridSpec:
     impact_position: tuple[str, ...] = ("driver-seat",)
     restitution: tuple[str, ...] = ("model",)
     friction: tuple[float, ...] = (0.5,)
+    #: tangential model axes (docs/model.md, Partial impacts): ``auto``, ``common-velocity``,
+    #: ``impulse-ratio`` or ``sliding``; the impulse ratio the ``impulse-ratio`` model reads;
+    #: the contact-plane turn in degrees or ``auto`` (the model's default)
+    tangential_model: tuple[str, ...] = ("auto",)
+    impulse_ratio: tuple[float, ...] = (DEFAULT_IMPULSE_RATIO,)
+    contact_plane_deg: tuple[str, ...] = ("auto",)
+    #: the ``auto`` rule: {overlap_below, model, contact_plane_deg}
+    #: (:class:`crashcompat.physics.geometry.AutoTangential`)
+    partial_impact: dict = dataclasses.field(default_factory=lambda: DEFAULT_AUTO.to_dict())
     load_kg: tuple[float, ...] = (0.0,)
     struck_side: str = "driver"
     overlap_side: str = "left"
@@ -206,6 +217,10 @@ class GridSpec:
     name: str = "custom"
     #: run values outside :data:`PLAUSIBLE` (recorded in every output's metadata)
     allow_implausible: bool = False
+
+    def partial_impact_rule(self) -> AutoTangential:
+        """The ``auto`` rule of this spec."""
+        return AutoTangential(**self.partial_impact)
 
     @property
     def speed_mode(self) -> str:
@@ -332,6 +347,37 @@ def _restitution_model(value) -> tuple[float, float, float]:
     return rm
 
 
+def _tangential_models(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not value:
+        raise GridSpecError(f"tangential_model: expected a list of {_one_of(TANGENTIAL_MODELS)}, "
+                            f"got {value!r}")
+    for v in value:
+        if not isinstance(v, str) or v not in TANGENTIAL_MODELS:
+            close = difflib.get_close_matches(str(v), TANGENTIAL_MODELS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise GridSpecError(f"tangential_model: {v!r} is not one of "
+                                f"{', '.join(TANGENTIAL_MODELS)}{hint}")
+    return tuple(value)
+
+
+def _partial_impact(value) -> dict:
+    """The ``auto`` rule as a checked table {overlap_below, model, contact_plane_deg}; missing
+    keys keep the shipped rule's values."""
+    if isinstance(value, AutoTangential):
+        value = value.to_dict()
+    keys = tuple(DEFAULT_AUTO.to_dict())
+    if not isinstance(value, dict) or set(value) - set(keys):
+        raise GridSpecError(f"partial_impact: give a table with the keys {', '.join(keys)}, got "
+                            f"{value!r}")
+    rule = dict(DEFAULT_AUTO.to_dict(), **value)
+    try:
+        return AutoTangential(**rule).to_dict()
+    except CrashCompatError as exc:
+        raise GridSpecError(f"partial_impact: {exc}") from None
+
+
 def _check_plausible(kw: dict, allow: bool) -> None:
     if allow:
         return
@@ -404,6 +450,17 @@ def validated(spec: GridSpec) -> GridSpec:
     kw["friction"] = tuple(parse_range(spec.friction, "friction"))
     if min(kw["friction"]) < 0:
         raise GridSpecError("friction: values must be >= 0")
+    kw["tangential_model"] = _tangential_models(spec.tangential_model)
+    kw["impulse_ratio"] = tuple(parse_range(spec.impulse_ratio, "impulse_ratio"))
+    if min(kw["impulse_ratio"]) < 0:
+        raise GridSpecError("impulse_ratio: values must be >= 0 (the sign is set to oppose the "
+                            "slip)")
+    kw["contact_plane_deg"] = tuple(_labels(spec.contact_plane_deg, "contact_plane_deg",
+                                            ("auto",)))
+    if any(lab != "auto" and not -90 < float(lab) < 90 for lab in kw["contact_plane_deg"]):
+        raise GridSpecError("contact_plane_deg: angles must lie strictly between -90 and 90 "
+                            "degrees (or say 'auto')")
+    kw["partial_impact"] = _partial_impact(spec.partial_impact)
     kw["load_kg"] = tuple(parse_range(spec.load_kg, "load_kg"))
     if min(kw["load_kg"]) < 0:
         raise GridSpecError("load_kg: the added mass must be >= 0 kg")
@@ -509,14 +566,16 @@ def grid_size(spec: GridSpec, n_subjects: int, n_partners: int, n_columns: int,
     vehicles and ``n_columns`` float64 result columns per case."""
     na = len(spec.closing_speed_kph) if spec.speed_mode == "closing" else len(
         spec.subject_speed_kph)
+    n_tang = len(spec.tangential_model) * len(spec.impulse_ratio) * len(spec.contact_plane_deg)
     nb = 1 if spec.speed_mode == "closing" else len(spec.partner_speed_kph)
     nc = len(spec.configurations)
     geo_axes = (("subject", n_subjects), ("partner", n_partners), ("configuration", nc),
                 ("angle_deg", len(spec.angle_deg)), ("overlap", len(spec.overlap)),
-                ("impact_position", len(spec.impact_position)))
+                ("impact_position", len(spec.impact_position)),
+                ("tangential settings", n_tang))
     n_geo = math.prod(n for _, n in geo_axes)
     n_groups = n_subjects * n_partners * nc * na * nb
-    inner = (len(spec.angle_deg) * len(spec.overlap) * len(spec.impact_position)
+    inner = (len(spec.angle_deg) * len(spec.overlap) * len(spec.impact_position) * n_tang
              * len(spec.restitution) * len(spec.friction) * len(spec.load_kg))
     n_cases = n_groups * inner
     table = 8 * (n_geo * (2 * GEO_COLS + 3) + nc * na * nb * 2)
@@ -539,8 +598,9 @@ def check_size(size: GridSize, *, max_cases: int | None = None,
         raise GridSizeError(
             f"this grid would need about {_bytes(size.memory_bytes)} before computing "
             f"(a geometry table of {size.n_geometry:,} rows, {names} = {factors}), over the "
-            f"{_bytes(memory_budget_bytes)} budget; use fewer angle_deg, overlap or "
-            "impact_position values or fewer vehicles, or split the run into several grids")
+            f"{_bytes(memory_budget_bytes)} budget; use fewer angle_deg, overlap, "
+            "impact_position or tangential values or fewer vehicles, or split the run into "
+            "several grids")
 
 
 def _bytes(n: int) -> str:

@@ -9,11 +9,14 @@ import numpy as np
 
 from crashcompat.errors import CrashCompatError, GeometryError
 from crashcompat.kernels.layout import GEO_COLS
-from crashcompat.physics.geometry import geometry_row, impact_geometry
+from crashcompat.physics.geometry import (engaged_fraction, geometry_row, impact_geometry,
+                                          resolve_tangential)
 from crashcompat.severity.measures import height_engagement
 from crashcompat.units import KPH
 
-__all__ = ["Tables", "build_tables", "geometry_table", "FACES", "CONFIGURATION_FACES"]
+__all__ = ["Tables", "build_tables", "geometry_table", "tangential_combos", "nested_axis_index",
+           "NESTED_AXES", "KERNEL_AXIS", "tangential_axes", "partial_impact_metadata", "FACES",
+           "CONFIGURATION_FACES"]
 
 FACES = ("front", "side", "rear")
 #: (subject face, partner face) struck in each configuration, as indices into FACES
@@ -46,9 +49,70 @@ class TableError(CrashCompatError, ValueError):
     """A geometry that cannot happen for one vehicle pair; the message names the pair."""
 
 
+def tangential_combos(spec) -> list[tuple]:
+    """The (tangential_model, impulse_ratio, contact_plane_deg) settings of a spec, in the order
+    the geometry table nests them inside each impact position (the last varies fastest);
+    ``contact_plane_deg`` None where the axis says ``auto``."""
+    return [(tm, r, None if cp == "auto" else float(cp))
+            for tm in spec.tangential_model for r in spec.impulse_ratio
+            for cp in spec.contact_plane_deg]
+
+
+#: Public axes that share the kernels' position axis, outermost first (:func:`geometry_table`).
+NESTED_AXES = ("impact_position", "tangential_model", "impulse_ratio", "contact_plane_deg")
+#: The kernels' axis (0-10, :mod:`crashcompat.kernels.grid`) each public axis reads its index
+#: from.
+KERNEL_AXIS = {"subject": 0, "partner": 1, "configuration": 2, "closing_speed_kph": 3,
+               "subject_speed_kph": 3, "partner_speed_kph": 4, "angle_deg": 5, "overlap": 6,
+               "impact_position": 7, "tangential_model": 7, "impulse_ratio": 7,
+               "contact_plane_deg": 7, "restitution": 8, "friction": 9, "load_kg": 10}
+
+
+def tangential_axes(spec) -> dict:
+    """The tangential axes that are output axes: those with more than one value (a single value
+    is recorded in the metadata, and outputs keep the columns they had without the axis)."""
+    out = {}
+    for name in NESTED_AXES[1:]:
+        vals = getattr(spec, name)
+        if len(vals) > 1:
+            out[name] = np.asarray(vals) if name == "impulse_ratio" else tuple(vals)
+    return out
+
+
+def nested_axis_index(spec, name, ix):
+    """The index along public axis ``name`` from the kernels' index ``ix`` for it: the same
+    for every axis but those of :data:`NESTED_AXES`, which are decoded from the combined
+    position index (C order, the last varies fastest)."""
+    if name not in NESTED_AXES:
+        return ix
+    k = NESTED_AXES.index(name)
+    inner = 1
+    for other in NESTED_AXES[k + 1:]:
+        inner *= len(getattr(spec, other))
+    return (ix // inner) % len(getattr(spec, name))
+
+
+def partial_impact_metadata(spec) -> dict:
+    """What every grid output records about the tangential model (docs/model.md, Partial
+    impacts): the axes' values, the ``auto`` rule in force and what it means."""
+    rule = spec.partial_impact_rule()
+    return {"tangential_model": list(spec.tangential_model),
+            "impulse_ratio": list(spec.impulse_ratio),
+            "contact_plane_deg": list(spec.contact_plane_deg),
+            "auto_rule": rule.to_dict(), "auto": rule.describe(),
+            "models": ("common-velocity: sticking unless outside the friction cone (Coulomb "
+                       "sliding with slip reversal); impulse-ratio: Pt = r Pn opposing the slip, "
+                       "clipped at the critical ratio (Brach); sliding: Coulomb sliding along "
+                       "the contact plane until the slip stops, then Routh's second phase")}
+
+
 def geometry_table(spec, catalog, subject_ids, partner_ids, jitter=None):
     """The geometry table ``(geo, geo_w, geo_g)``: one row per (subject, partner, configuration,
-    angle, overlap, position), built by :func:`crashcompat.physics.geometry.impact_geometry`.
+    angle, overlap, position, tangential setting), built by
+    :func:`crashcompat.physics.geometry.impact_geometry`; the tangential settings
+    (:func:`tangential_combos`) nest inside the position, so the kernels' position axis has
+    ``len(impact_position) * len(tangential_combos(spec))`` entries. ``auto`` is resolved per row
+    with the spec's ``partial_impact`` rule.
 
     ``jitter`` = (angle offset deg, overlap offset, impact-position offset m) builds a Monte
     Carlo variant (:mod:`crashcompat.runs.uncertainty`): the angle is kept within +-89 degrees,
@@ -58,7 +122,9 @@ def geometry_table(spec, catalog, subject_ids, partner_ids, jitter=None):
     vehicles_p = [catalog[v] for v in partner_ids]
     ns, npart, nc = len(subject_ids), len(partner_ids), len(spec.configurations)
     na, no, npos = len(spec.angle_deg), len(spec.overlap), len(spec.impact_position)
-    n_geo = ns * npart * nc * na * no * npos
+    combos = tangential_combos(spec)
+    auto = spec.partial_impact_rule()
+    n_geo = ns * npart * nc * na * no * npos * len(combos)
     geo = np.empty((n_geo, GEO_COLS))
     geo_w = np.empty(n_geo)
     geo_g = np.empty((n_geo, 2))
@@ -84,18 +150,23 @@ def geometry_table(spec, catalog, subject_ids, partner_ids, jitter=None):
                                 x_j = x_j if conf in ("side", "side-struck-by-subject") else x
                             else:
                                 ang_j, ov_j, x_j = ang, ov, x
-                            try:
-                                hs, hp, sl, pl, normal, _f, (k1, k2), w_eng = impact_geometry(
-                                    s, p, conf, ang_j, ov_j, x_j, spec.struck_side,
-                                    spec.overlap_side)
-                            except GeometryError as exc:
-                                raise TableError(
-                                    f"{s_id} vs {p_id}, {conf}, impact_position {pos}: {exc}"
-                                ) from None
-                            geo[g] = geometry_row(s, p, hs, hp, sl, pl, normal, k1, k2)
-                            geo_w[g] = w_eng
-                            geo_g[g] = eng
-                            g += 1
+                            for tm, ratio, plane in combos:
+                                try:
+                                    tg = resolve_tangential(conf, engaged_fraction(s, p, ov_j),
+                                                            tm, ratio, plane, auto)
+                                    hs, hp, sl, pl, normal, _f, (k1, k2), w_eng = \
+                                        impact_geometry(s, p, conf, ang_j, ov_j, x_j,
+                                                        spec.struck_side, spec.overlap_side,
+                                                        tg.contact_plane_deg)
+                                except GeometryError as exc:
+                                    raise TableError(
+                                        f"{s_id} vs {p_id}, {conf}, impact_position {pos}: {exc}"
+                                    ) from None
+                                geo[g] = geometry_row(s, p, hs, hp, sl, pl, normal, k1, k2,
+                                                      tg.code, tg.impulse_ratio)
+                                geo_w[g] = w_eng
+                                geo_g[g] = eng
+                                g += 1
     return geo, geo_w, geo_g
 
 
