@@ -33,6 +33,9 @@ from crashcompat.cli.vehicles import load_vehicles, vehicles_dir_option
 CONFIRM_CASES = 10**9
 #: After a signal, how long the worker gets to stop at a chunk boundary and clean up itself.
 STOP_GRACE_S = 0.5
+#: The same with --dask: cancel the tasks, remove the partial output and shut a local cluster
+#: down (about 2 s measured for local:2 on 2 shared cores; doubled, then some).
+STOP_GRACE_DASK_S = 10.0
 #: Compile time of each grid kernel from a cold numba cache, seconds: measured on 2 shared
 #: cores (12.8 s chunk, 7.1 s summary, 11.3 s pulse, numba 0.68), rounded up; the Monte Carlo
 #: kernel (mc): 2.1 s measured with the summary's helpers already compiled, rounded up.
@@ -134,6 +137,10 @@ def _opt(name, *decls, **kw):
               "none.")
 @vehicles_dir_option
 @click.option("--threads", type=click.IntRange(1), help="Limit the compute threads.")
+@click.option("--dask", "dask_address", metavar="ADDRESS|local:N", default=None,
+              help="Run the summary and Parquet/Zarr output on a Dask cluster: a scheduler "
+              "address (tcp://host:8786) or local:N worker processes; the same numbers "
+              "(docs/distributed.md). Needs crashcompat[dask].")
 @click.option("--chunk-size", type=click.IntRange(1000), default=None,
               help="Cases per compiled chunk (memory bound).")
 @click.option("--silent", is_flag=True, help="No progress bar.")
@@ -145,7 +152,8 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
          partner_speed, angle, overlap, impact_position, restitution, friction, load,
          allow_implausible, struck_side, drive_side, measures, risk_curves, pulse_model, samples,
          seed,
-         exposure, vehicles_dirs, threads, chunk_size, silent, yes, columns=None, float32=False):
+         exposure, vehicles_dirs, threads, chunk_size, silent, yes, columns=None, float32=False,
+         dask_address=None):
     """Sweep vehicle pairs x impact conditions and summarise occupant delta-v.
 
     Without SPEC and options this runs the kei-in-us-traffic preset (every kei car against every
@@ -195,7 +203,8 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
                vehicles_dirs=vehicles_dirs, chunk_size=chunk_size, threads=threads, yes=yes,
                output=output, data_fmt=data_fmt, overwrite=overwrite, summary_fmt=summary_fmt,
                summary_kind=summary_kind, samples=samples, seed=seed, exposure=exposure,
-               top=top, columns=columns, float32=float32, show_bar=not silent and not quiet and sys.stderr.isatty())
+               top=top, columns=columns, float32=float32, dask=dask_address,
+               show_bar=not silent and not quiet and sys.stderr.isatty())
     run, summary = _run_job(job)
     if summary is not None:
         try:
@@ -309,7 +318,7 @@ def _stop(job, worker):
     """A signal arrived: let the worker stop at a chunk boundary, or stop the process."""
     signum = _STOP[0]
     code = 128 + int(signum)  # 130 SIGINT, 143 SIGTERM
-    worker.join(STOP_GRACE_S)
+    worker.join(STOP_GRACE_DASK_S if getattr(job, "dask", None) else STOP_GRACE_S)
     name = signal.Signals(signum).name
     if not worker.is_alive():
         published = job.error is None and job.output not in (None, "-")
@@ -359,10 +368,27 @@ def _compute(job):
         base = load_spec(job.spec_file) if job.spec_file else None
     spec = spec_from_dict(job.overrides, source="options", base=base)
     cat = load_vehicles(job.vehicles_dirs)  # a problem here is a ClickException, handed on as it is
-    run = GridRun(spec, catalog=cat, chunk_cases=job.chunk_size or DEFAULT_CHUNK,
-                  max_cases=None if job.yes else CONFIRM_CASES,
-                  cases_hint="pass --yes to run it", samples=job.samples, seed=job.seed,
-                  exposure=job.exposure)
+    close = None
+    if getattr(job, "dask", None):
+        from crashcompat.runs.distributed import open_client
+
+        job.stage = f"starting Dask ({job.dask})"
+        client, close = open_client(job.dask)
+        _log.debug("dask: %d worker threads", sum(client.nthreads().values()))
+    else:
+        client = None
+    try:
+        run = GridRun(spec, catalog=cat, chunk_cases=job.chunk_size or DEFAULT_CHUNK,
+                      max_cases=None if job.yes else CONFIRM_CASES,
+                      cases_hint="pass --yes to run it", samples=job.samples, seed=job.seed,
+                      exposure=job.exposure, client=client)
+        return _compute_run(job, run, t0)
+    finally:
+        if close is not None:
+            close()
+
+
+def _compute_run(job, run, t0):
     if job.summary_fmt is not None and run.n_groups > run.MAX_SUMMARY_GROUPS:
         run.summary()  # raises the summary's size sentence before anything is computed
     if getattr(job, "columns", None) is not None:

@@ -70,14 +70,20 @@ from crashcompat.kernels import status as _status
 __all__ = [
     "FORMATS",
     "Categorical",
+    "DatasetWriter",
+    "PartTarget",
     "Writer",
     "column_attrs",
     "format_from_path",
     "metadata_path",
     "remove_stale_partials",
     "hyperslabs",
+    "open_dataset",
+    "open_part",
     "open_writer",
+    "part_name",
     "read_metadata",
+    "zarr_boundaries",
     "zarr_chunks",
 ]
 
@@ -349,7 +355,8 @@ class Writer:
     format = ""
 
     def __init__(self, path, *, axes: Mapping, columns: Mapping, metadata: Mapping,
-                 overwrite: bool = False, coords: Mapping | None = None):
+                 overwrite: bool = False, coords: Mapping | None = None,
+                 rows: tuple[int, int] | None = None, in_place: bool = False):
         self.coords = dict(coords or {})
         self.to_stdout = str(path) == "-"
         self.path = Path(path)
@@ -367,10 +374,17 @@ class Writer:
         self._strides = tuple(math.prod(self.shape[k + 1:]) for k in range(len(self.shape)))
         self.metadata_json = json.dumps(dict(metadata), default=_json_default)
         self.metadata = json.loads(self.metadata_json)
-        self.rows_written = 0
+        # a part of a dataset (DatasetWriter) writes only the rows first_row .. end_row - 1
+        self.first_row, self.end_row = (0, self.total_rows) if rows is None else map(int, rows)
+        if not 0 <= self.first_row <= self.end_row <= self.total_rows:
+            raise ValueError(f"rows {rows} are outside the grid's {self.total_rows} rows")
+        self.rows_written = self.first_row
+        # in place: write into an existing output (a Zarr store of a DatasetWriter), which
+        # its owner publishes
+        self._in_place = bool(in_place)
         self._state = "open"
         self._import()
-        if self.to_stdout:
+        if self.to_stdout or self._in_place:
             self._temp = None
             self._finalizer = weakref.finalize(self, lambda: None)
             self._open_temp()
@@ -415,8 +429,9 @@ class Writer:
         if any(len(col) != n for col in results.values()):
             raise ValueError("the result columns of a chunk differ in length")
         stop = start + n
-        if stop > self.total_rows:
-            raise ValueError(f"chunk ends at row {stop} but the grid has {self.total_rows} rows")
+        if stop > self.end_row:
+            raise ValueError(f"chunk ends at row {stop} but the output ends at row "
+                             f"{self.end_row}")
         if n == 0:
             return
         try:
@@ -431,15 +446,16 @@ class Writer:
             return
         if self._state == "aborted":
             raise CrashCompatError(f"{self.path} was not written: the writer was aborted.")
-        if self.rows_written != self.total_rows:
+        if self.rows_written != self.end_row:
             self.abort()
             raise CrashCompatError(
-                f"incomplete: {self.rows_written} of {self.total_rows} rows written, "
+                f"incomplete: {self.rows_written - self.first_row} of "
+                f"{self.end_row - self.first_row} rows written, "
                 f"so {self.path} was left untouched."
             )
         try:
             self._finish()
-            if not self.to_stdout:
+            if not self.to_stdout and not self._in_place:
                 _fsync_tree(self._temp)
                 self._publish()
         except OSError as exc:
@@ -711,57 +727,16 @@ class _ZarrWriter(Writer):
         self._zarr = zarr
 
     def _open_temp(self):
-        zarr = self._zarr
-        for name in (*self.axes, *self.columns):
-            if not name or "/" in name or name.startswith("__"):
-                raise ValueError(f"{name!r} cannot name a Zarr array")
-        group = zarr.open_group(zarr.storage.LocalStore(self._temp), mode="w-", zarr_format=3)
-        group.attrs[_METADATA_KEY] = self.metadata
-        labelled = self.coords
-        for name, values in self.axes.items():
-            attrs = column_attrs(name)
-            if name in labelled:  # e.g. restitution as numbers, NaN for 'model'
-                _dim, values, attrs = labelled[name]
-                values = tuple(values) if isinstance(values, list) else np.asarray(values)
-            dtype = str if isinstance(values, tuple) else values.dtype
-            coord = group.create_array(name, shape=(len(values),), dtype=dtype,
-                                       dimension_names=(name,), attributes=attrs)
-            if len(values):
-                coord[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
-        coord_names = []
-        for name, (dim, values, attrs) in labelled.items():
-            if name in self.axes:
-                continue
-            if not name or "/" in name or name.startswith("__"):
-                raise ValueError(f"{name!r} cannot name a Zarr array")
-            values = tuple(values) if isinstance(values, list) else np.asarray(values)
-            dtype = str if isinstance(values, tuple) else values.dtype
-            arr = group.create_array(name, shape=(len(values),), dtype=dtype,
-                                     dimension_names=(dim,), attributes=dict(attrs))
-            if len(values):
-                arr[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
-            coord_names.append(name)
-        self._coord_names = coord_names
-        chunks = zarr_chunks(self.shape)
-        # rows of one chunk, and of one run of chunks along the first axis not taken whole
-        lead = next((k for k in range(len(self.shape))
-                     if all(chunks[j] == self.shape[j] for j in range(k + 1, len(self.shape)))),
-                    0)
-        trailing = math.prod(self.shape[lead + 1:])
-        self._chunk_rows = max(1, chunks[lead] * trailing) if self.shape else 1
-        self._super_rows = max(1, self.shape[lead] * trailing) if self.shape else 1
-        self._pending, self._pending_start = [], 0
-        compressors = [self._zarr.codecs.ZstdCodec(level=_ZARR_ZSTD_LEVEL)]
-        dims = tuple(self.axes)
-        # CF: the data variables name their auxiliary coordinates, so xarray opens them as coords
-        extra = {"coordinates": " ".join(coord_names)} if coord_names else {}
-        self._arrays = {
-            name: group.create_array(name, shape=self.shape, chunks=chunks, dtype=dtype,
-                                     fill_value=_fill_value(dtype), dimension_names=dims,
-                                     compressors=compressors,
-                                     attributes={**column_attrs(name), **extra})
-            for name, dtype in self.columns.items()
-        }
+        if self._in_place:  # a part of a DatasetWriter's store: its arrays exist
+            group = self._zarr.open_group(str(self.path), mode="r+")
+            self._arrays = {name: group[name] for name in self.columns}
+        else:
+            self._arrays = _zarr_create(self._zarr, self._temp, self.axes, self.columns,
+                                        self.metadata, self.coords)
+        # the store's own chunks (a part need not share its creator's settings)
+        chunks = next(iter(self._arrays.values())).chunks
+        self._chunk_rows, self._super_rows = _zarr_rows(self.shape, chunks)
+        self._pending, self._pending_start = [], self.first_row
 
     def _write_rows(self, start, stop, table, results):
         # Rows are held until they complete whole Zarr chunks: a region that cuts a chunk makes
@@ -776,9 +751,9 @@ class _ZarrWriter(Writer):
             self._flush_to(edge, stop)
 
     def _chunk_floor(self, p: int) -> int:
-        """The last chunk boundary at or before flat row ``p`` (the grid's end is one)."""
-        if p >= self.total_rows:
-            return self.total_rows
+        """The last chunk boundary at or before flat row ``p`` (the output's end is one)."""
+        if p >= self.end_row:
+            return self.end_row
         base = (p // self._super_rows) * self._super_rows
         return base + ((p - base) // self._chunk_rows) * self._chunk_rows
 
@@ -798,12 +773,217 @@ class _ZarrWriter(Writer):
 
     def _finish(self):
         if self._pending:
-            self._flush_to(self.total_rows, self.total_rows)
+            self._flush_to(self.end_row, self.end_row)
+        if self._in_place:  # the DatasetWriter consolidates the store once every part is in
+            return
         with warnings.catch_warnings():
             # Consolidated metadata is a zarr-python extension to format 3; xarray uses it to
             # open the store in one read, and zarr-python says so in a warning we do not need.
             warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata")
             self._zarr.consolidate_metadata(str(self._temp))
+
+
+class DatasetWriter(Writer):
+    """A Parquet dataset directory or a Zarr store written in parts, by many processes at once
+    (the Dask backend, :mod:`crashcompat.runs.distributed`); use :func:`open_dataset`.
+
+    The output is built under the hidden partial name, as every writer's: a directory of
+    ``part-00000.parquet, ...`` (each part one contiguous range of rows, in order, with the
+    single-file writer's schema and metadata) plus ``_common_metadata`` (the schema with the
+    run's metadata) and ``_metadata`` (every part's row groups), or a Zarr store whose arrays
+    and coordinates are made here and whose regions the parts write (:func:`part_ranges` gives
+    ranges of whole chunks, so no two parts touch one chunk). Each part is written with
+    :func:`open_part` from :meth:`target`, anywhere that sees the same filesystem, and reported
+    with :meth:`part_done`; :meth:`close` checks that every row has been written, finishes the
+    metadata and renames the whole into place, so nothing appears at the final name before
+    every part is written. A part written twice (a task re-run after its worker died) replaces
+    its first copy, atomically."""
+
+    def __init__(self, path, fmt: str, **kw):
+        if fmt not in ("parquet", "zarr"):
+            raise ValueError(f"a partitioned output is Parquet or Zarr, not {fmt!r}")
+        self.format = fmt
+        self._parts: dict[int, tuple[int, int]] = {}
+        super().__init__(path, **kw)
+
+    def _import(self):
+        if self.format == "parquet":
+            self._pq = require_extra("pyarrow.parquet", "writing Parquet", "parquet")
+        else:
+            _ZarrWriter._import(self)  # sets self._zarr, or says how to install zarr 3
+
+    def _open_temp(self):
+        if self.format == "parquet":
+            self._temp.mkdir()
+        else:
+            arrays = _zarr_create(self._zarr, self._temp, self.axes, self.columns,
+                                  self.metadata, self.coords)
+            self._zarr_chunks = next(iter(arrays.values())).chunks
+
+    def target(self) -> "PartTarget":
+        """What a part writer needs (picklable): where, the grid and its metadata."""
+        return PartTarget(self.format, str(self._temp), {k: (v if isinstance(v, tuple)
+                                                             else np.asarray(v))
+                                                         for k, v in self.axes.items()},
+                          {k: v.str for k, v in self.columns.items()}, self.metadata_json)
+
+    def part_ranges(self, parts: int, align: int = 1) -> list[tuple[int, int]]:
+        """About ``parts`` contiguous row ranges covering the grid: on multiples of ``align``
+        for Parquet (whole groups), on Zarr chunk boundaries for Zarr."""
+        if self.format == "parquet":
+            from crashcompat.runs.parallel import split_ranges
+
+            return split_ranges(self.total_rows, parts, align)
+        edges = zarr_boundaries(self.shape, self._zarr_chunks)
+        n = len(edges) - 1
+        parts = max(1, min(parts, n))
+        cuts = sorted({edges[n * k // parts] for k in range(parts + 1)})
+        return list(zip(cuts[:-1], cuts[1:]))
+
+    def part_done(self, index: int, start: int, stop: int) -> None:
+        """Record that part ``index`` (rows ``start .. stop - 1``) is written."""
+        if self._parts.get(index, (start, stop)) != (start, stop):
+            raise ValueError(f"part {index} was rows {self._parts[index]}, not {(start, stop)}")
+        self._parts[index] = (int(start), int(stop))
+        self.rows_written = sum(b - a for a, b in self._parts.values())
+
+    def write(self, start, table):
+        raise TypeError("a DatasetWriter is written in parts: open_part(target(), ...)")
+
+    def _finish(self):
+        spans = sorted(self._parts.values())
+        if [a for a, _ in spans[1:]] != [b for _, b in spans[:-1]] or \
+                (spans and (spans[0][0], spans[-1][1]) != (0, self.total_rows)):
+            raise CrashCompatError(f"{self.path} was not written: its parts do not cover the "
+                                   "grid once each")
+        if self.format == "zarr":
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata")
+                self._zarr.consolidate_metadata(str(self._temp))
+            return
+        pq = self._pq
+        collected = []
+        for index in sorted(self._parts):
+            name = part_name(index)
+            if not (self._temp / name).is_file():
+                raise CrashCompatError(f"{self.path} was not written: part {name} is missing")
+            md = pq.read_metadata(self._temp / name)
+            md.set_file_path(name)
+            collected.append(md)
+        # stray temporaries of parts whose writer died (the part was written again elsewhere)
+        for entry in os.scandir(self._temp):
+            if entry.name.startswith("."):
+                remove_quietly(entry.path)
+        schema = pq.read_schema(self._temp / part_name(min(self._parts)))
+        pq.write_metadata(schema, self._temp / "_common_metadata")
+        pq.write_metadata(schema, self._temp / "_metadata", metadata_collector=collected)
+
+
+@dataclass(frozen=True)
+class PartTarget:
+    """Where and what a part of a :class:`DatasetWriter` writes (picklable, for workers)."""
+
+    format: str
+    root: str
+    axes: dict
+    columns: dict
+    metadata_json: str
+
+
+def part_name(index: int) -> str:
+    """File name of Parquet part ``index`` of a dataset."""
+    return f"part-{index:05d}.parquet"
+
+
+def open_dataset(path, fmt: str, *, axes: Mapping, columns: Mapping, metadata: Mapping,
+                 overwrite: bool = False, coords: Mapping | None = None) -> DatasetWriter:
+    """Open a :class:`DatasetWriter`: as :func:`open_writer`, for an output written in parts."""
+    fmt = format_from_path(path, fmt)
+    if str(path) == "-":
+        raise CrashCompatError("a partitioned output cannot be written to stdout (-o -); give "
+                               "a name ending in .parquet or .zarr")
+    return DatasetWriter(path, fmt, axes=axes, columns=columns, metadata=metadata,
+                         overwrite=overwrite, coords=coords if fmt == "zarr" else None)
+
+
+def open_part(target: PartTarget, index: int, start: int, stop: int) -> Writer:
+    """A writer of the rows ``start .. stop - 1`` of a :class:`DatasetWriter`'s output: a
+    Parquet file ``part-{index:05d}.parquet`` published atomically in the dataset directory,
+    or the regions of the Zarr store (``start`` and ``stop`` on chunk boundaries)."""
+    kw = dict(axes=target.axes, columns=target.columns,
+              metadata=json.loads(target.metadata_json), rows=(start, stop))
+    if target.format == "parquet":
+        return _ParquetWriter(Path(target.root) / part_name(index), overwrite=True, **kw)
+    return _ZarrWriter(target.root, in_place=True, **kw)
+
+
+def _zarr_create(zarr, store, axes, columns, metadata, labelled) -> dict:
+    """A Zarr format 3 group at ``store`` with the coordinate arrays and one empty N-d array
+    per result column (whole-chunk layout of :func:`zarr_chunks`); returns the result arrays."""
+    shape = tuple(len(v) for v in axes.values())
+    for name in (*axes, *columns):
+        if not name or "/" in name or name.startswith("__"):
+            raise ValueError(f"{name!r} cannot name a Zarr array")
+    group = zarr.open_group(zarr.storage.LocalStore(store), mode="w-", zarr_format=3)
+    group.attrs[_METADATA_KEY] = metadata
+    for name, values in axes.items():
+        attrs = column_attrs(name)
+        if name in labelled:  # e.g. restitution as numbers, NaN for 'model'
+            _dim, values, attrs = labelled[name]
+            values = tuple(values) if isinstance(values, list) else np.asarray(values)
+        dtype = str if isinstance(values, tuple) else values.dtype
+        coord = group.create_array(name, shape=(len(values),), dtype=dtype,
+                                   dimension_names=(name,), attributes=attrs)
+        if len(values):
+            coord[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
+    coord_names = []
+    for name, (dim, values, attrs) in labelled.items():
+        if name in axes:
+            continue
+        if not name or "/" in name or name.startswith("__"):
+            raise ValueError(f"{name!r} cannot name a Zarr array")
+        values = tuple(values) if isinstance(values, list) else np.asarray(values)
+        dtype = str if isinstance(values, tuple) else values.dtype
+        arr = group.create_array(name, shape=(len(values),), dtype=dtype,
+                                 dimension_names=(dim,), attributes=dict(attrs))
+        if len(values):
+            arr[:] = np.array(values, dtype=object) if isinstance(values, tuple) else values
+        coord_names.append(name)
+    chunks = zarr_chunks(shape)
+    compressors = [zarr.codecs.ZstdCodec(level=_ZARR_ZSTD_LEVEL)]
+    dims = tuple(axes)
+    # CF: the data variables name their auxiliary coordinates, so xarray opens them as coords
+    extra = {"coordinates": " ".join(coord_names)} if coord_names else {}
+    return {
+        name: group.create_array(name, shape=shape, chunks=chunks, dtype=dtype,
+                                 fill_value=_fill_value(dtype), dimension_names=dims,
+                                 compressors=compressors,
+                                 attributes={**column_attrs(name), **extra})
+        for name, dtype in columns.items()
+    }
+
+
+def _zarr_rows(shape, chunks) -> tuple[int, int]:
+    """(rows of one Zarr chunk, rows of one run of chunks along the first axis not taken
+    whole) for a grid of ``shape`` in ``chunks``: every chunk is a contiguous range of flat
+    rows."""
+    if not shape:
+        return 1, 1
+    lead = next((k for k in range(len(shape))
+                 if all(chunks[j] == shape[j] for j in range(k + 1, len(shape)))), 0)
+    trailing = math.prod(shape[lead + 1:])
+    return max(1, chunks[lead] * trailing), max(1, shape[lead] * trailing)
+
+
+def zarr_boundaries(shape, chunks=None) -> list[int]:
+    """Every flat row at which a Zarr chunk of a grid of ``shape`` starts, and the end: ranges
+    between them write whole chunks, so parts that own them never share a chunk. ``chunks``:
+    the store's chunk shape (default :func:`zarr_chunks`)."""
+    total = math.prod(shape)
+    chunk_rows, super_rows = _zarr_rows(shape, chunks or zarr_chunks(shape))
+    edges = [base + k for base in range(0, total, super_rows)
+             for k in range(0, min(super_rows, total - base), chunk_rows)]
+    return edges + [total]
 
 
 def hyperslabs(start: int, stop: int, shape: tuple[int, ...]) -> Iterator[tuple[int, tuple]]:
@@ -874,7 +1054,8 @@ def read_metadata(path, fmt: str | None = None) -> dict:
                 f"{path} carries no crashcompat metadata: its sidecar {sidecar.name} is missing.")
         elif fmt == "parquet":
             pq = require_extra("pyarrow.parquet", "reading Parquet metadata", "parquet")
-            metadata = pq.read_schema(path).metadata or {}
+            source = path / "_common_metadata" if path.is_dir() else path  # a dataset
+            metadata = pq.read_schema(source).metadata or {}
             if _METADATA_KEY.encode() in metadata:
                 return json.loads(metadata[_METADATA_KEY.encode()])
         else:
