@@ -63,14 +63,19 @@ def test_every_case_and_figure_has_a_source(data):
 
 
 def test_traces_match_their_headers_and_sources():
+    # each trace names the public repository it was read from and the test's owner
+    stored_in = {"nhtsa-": ("joe-cormier/pycrash", "NHTSA"),
+                 "iihs-": ("1jamescaldwell/CrashPulseGeneration", "IIHS")}
     for path in sorted(TRACES_DIR.glob("*.txt")):
         tr = load_trace(path.stem)  # raises if the sample count differs from the header
-        assert "joe-cormier/pycrash" in tr.header and "NHTSA" in tr.header
+        (repo, owner), = [v for k, v in stored_in.items() if path.stem.startswith(k)]
+        assert repo in tr.header and owner in tr.header
         assert tr.dt_s in (1e-4, 8e-5)
     # the transcription ends where the headers say
     assert load_trace("nhtsa-10146-ch093").t_s[-1] == pytest.approx(0.1148)
     assert load_trace("nhtsa-07292-ch149").t_s[-1] == pytest.approx(0.1796)
     assert load_trace("nhtsa-07292-ch275").t_s[-1] == pytest.approx(0.18376)
+    assert load_trace("iihs-cep1705-acxd").t_s[-1] == pytest.approx(0.1912)
 
 
 def test_derived_figures_recompute_from_the_traces(data):
@@ -104,10 +109,20 @@ def test_derived_figures_recompute_from_the_traces(data):
     m1, m2 = 1735.0, 1730.0
     assert m1 * d1["dv_kph"] > 1.5 * m2 * d2["dv_kph"]
     assert taurus["partner"]["dv_kph"]["use"] is False
+    # IIHS CEP1705 (small overlap): the x velocity change, and the car still moving forward
+    accord = cases["iihs-cep1705-accord-small-overlap-passenger"]
+    d3 = derive(load_trace("iihs-cep1705-acxd"), accord["subject_speed_kph"])
+    m3 = accord["measured"]["subject"]
+    assert d3["dv_kph"] == pytest.approx(m3["dv_kph"]["value"], abs=0.05)
+    assert d3["peak_accel_g"] == pytest.approx(m3["peak_accel_g"]["value"], abs=0.05)
+    assert d3["final_speed_kph"] > 10  # it glanced off: no rebound, so no restitution point
+    assert "restitution" not in d3
+    # the end value's spread (largest change against the settled one) is within the uncertainty
+    assert d3["max_dv_kph"] - d3["dv_kph"] < m3["dv_kph"]["uncertainty"]
 
 
 def test_the_set_says_how_small_it_is(result):
-    assert result.n_tests == len(load_cases()["case"]) == 3 < TARGET_TESTS
+    assert result.n_tests == len(load_cases()["case"]) == 4 < TARGET_TESTS
     assert any(f"{result.n_tests} published tests" in n and str(TARGET_TESTS) in n
                for n in result.notes)
     assert str(TARGET_TESTS) in result.table() and str(TARGET_TESTS) in result.to_markdown()
@@ -188,8 +203,13 @@ def test_published_cases_within_their_tolerances(result):
     # the default restitution is the fit to this test (e_hi 0.15, docs/model.md); the former
     # default, e_hi 0.1, was 4.3 % low here (issue 10: about 5 % low)
     assert abs(camry["error_pct"]) < 0.7 and abs(camry["error_fitted_pct"]) < 0.7
+    # the partial-impact default (sliding on a turned contact plane below 0.4 overlap) is
+    # calibrated on the small-overlap Accord; the held-out Taurus test, a no-rail-overlap
+    # car-to-car crash, over-predicted by +50 % with the common-velocity impulse
     taurus = _row(result, "nhtsa-07292-taurus-into-taurus:subject")
-    assert taurus["known_gap"] and taurus["error_pct"] > 20  # the sliding gap, until req. 2
+    assert not taurus["known_gap"] and abs(taurus["error_pct"]) < 20
+    accord = _row(result, "iihs-cep1705-accord-small-overlap-passenger:subject")
+    assert not accord["known_gap"] and abs(accord["error_pct"]) < 10
 
 
 def test_calibrated_pulse_meets_the_issue_target(result):

@@ -167,11 +167,13 @@ def _with_measured_crush(vehicle, case):
 def _collide(subject, partner, case, restitution, measures):
     from crashcompat.physics.collide import collide
 
+    # optional sides (additive keys): a passenger-side small-overlap test sets overlap_side
+    sides = {k: case[k] for k in ("overlap_side", "struck_side") if k in case}
     return collide(subject, partner, case["configuration"],
                    subject_speed_kph=case["subject_speed_kph"],
                    partner_speed_kph=case["partner_speed_kph"],
                    angle_deg=case.get("angle_deg", 0.0), overlap=case.get("overlap", 1.0),
-                   restitution=restitution, measures=measures, drive_side="as-catalog")
+                   restitution=restitution, measures=measures, drive_side="as-catalog", **sides)
 
 
 def _dv(outcome, component):
@@ -281,8 +283,9 @@ class ValidationResult:
                 spec = ".2f" if q.endswith("_m") else ".1f"
                 rows.append([q, it["id"], _f(it["measured"], spec), _f(it["predicted"], spec),
                              _f(it["error_pct"], "+.0f"), _f(it["predicted_fitted"], spec),
-                             _f(it["error_fitted_pct"], "+.0f")])
-        return head, rows
+                             _f(it["error_fitted_pct"], "+.0f"),
+                             "" if it.get("used", True) else "not comparable (cases.toml)"])
+        return head + ["note"], rows
 
     def _fit_sentence(self) -> str:
         f = self.restitution_fit
@@ -402,7 +405,8 @@ def run_validation(path=None, *, with_pulse: bool = True) -> ValidationResult:
                     pulse[q].append({"id": row["id"], "measured": mv, "predicted": pd_,
                                      "error_pct": _err(pd_, mv), "predicted_fitted": pf,
                                      "error_fitted_pct": _err(pf, mv), "split": c["split"],
-                                     "kind": meas[q]["kind"]})
+                                     "kind": meas[q]["kind"],
+                                     "used": bool(meas[q].get("use", True))})
             rows.append({k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()})
         tests.append({"id": c["id"], "type": c["type"], "split": c["split"],
                       "description": c.get("description", ""), "source": src["source"],
