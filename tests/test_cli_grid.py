@@ -173,7 +173,8 @@ def test_unwritable_output_and_unknown_extension(tmp_path):
 def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
     from crashcompat.runs import grid as grid_mod
 
-    real = grid_mod.GridRun.chunks
+    # the case tables every output path draws its chunks from (chunks() and write())
+    real = grid_mod.GridRun._case_tables
 
     def interrupted(self, *a, **kw):
         for n, item in enumerate(real(self, *a, **kw)):
@@ -181,7 +182,7 @@ def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
                 raise KeyboardInterrupt
             yield item
 
-    monkeypatch.setattr(grid_mod.GridRun, "chunks", interrupted)
+    monkeypatch.setattr(grid_mod.GridRun, "_case_tables", interrupted)
     path = tmp_path / "out.parquet"
     r = run([*OUT, "-o", str(path), "--chunk-size", "1000", "--closing-speed", "1:100:1"])
     assert r.exit_code == 130

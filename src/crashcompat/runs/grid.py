@@ -414,19 +414,23 @@ class GridRun:
         return size
 
     def _case_tables(self, start: int, stop: int, chunk_cases: int | None = None, progress=None,
-                     axis_columns: bool = True) -> Iterator[tuple[int, dict]]:
+                     axis_columns: bool = True, buffers: int = 0
+                     ) -> Iterator[tuple[int, dict]]:
         """``(start, table)`` for the cases ``start .. stop - 1``, cut at the multiples of the
         chunk size (and at ``start`` and ``stop``): a range is cut where the whole grid's
-        chunks are, so per-group sums over its pieces are those of :meth:`chunks`."""
+        chunks are, so per-group sums over its pieces are those of :meth:`chunks`.
+
+        ``buffers`` > 0 (the writer's pipeline): the result columns are views of that many
+        rotating buffers instead of copies, valid until ``buffers`` more chunks are drawn."""
         from crashcompat.kernels.grid import CASE_COLUMNS, N_CASE, grid_chunk
         from crashcompat.runs.writers import Categorical
 
         size = self._chunk_size(chunk_cases)
         n_risk = 2 * len(self.curves)
         n = min(size, max(stop - start, 0))
-        out = np.empty((N_CASE + n_risk, n))
-        status = np.empty(n, dtype=np.int8)
-        idx = np.empty((11, n), dtype=np.int32)
+        bufs = [(np.empty((N_CASE + n_risk, n)), np.empty(n, dtype=np.int8),
+                 np.empty((11, n), dtype=np.int32)) for _ in range(max(buffers, 1))]
+        keep = (lambda x: x) if buffers else np.copy
         kargs = self._kargs()
         # which kernel axis (0..10) each public axis reads its index from
         kaxis = dict(zip(self.axes, self._axis_map()))
@@ -434,6 +438,8 @@ class GridRun:
         a = start
         while a < stop:
             m = min(stop, (a // size + 1) * size) - a
+            out, status, idx = bufs[0]
+            bufs.append(bufs.pop(0))
             run_ranges(lambda j0, j1: grid_chunk(a, j0, j1, *kargs, out, status, idx),
                        m, self.inner)
             table: dict[str, object] = {}
@@ -444,10 +450,10 @@ class GridRun:
                 else:
                     table[name] = coords[ix]
             for k, col in enumerate(CASE_COLUMNS + self._risk_columns):
-                table[col] = out[k, :m].copy()
+                table[col] = keep(out[k, :m])
             if "pulse" in self.spec.measures:
                 table.update(self._pulse_extras(table, idx[:, :m], status[:m]))
-            table["status"] = status[:m].copy()
+            table["status"] = keep(status[:m])
             yield a, table
             if progress is not None:
                 progress(m)
@@ -936,8 +942,11 @@ class GridRun:
                 ThreadPoolExecutor(1, thread_name_prefix="crashcompat-write") as pool:
             pending = None
             try:
-                # the writers derive axis values from the row index themselves
-                for start, table in self.chunks(progress=progress, axis_columns=False):
+                # the writers derive axis values from the row index themselves; two rotating
+                # buffers: chunk i + 1 is computed while chunk i is written, and chunk i - 1's
+                # write (the same buffer) has finished by then
+                for start, table in self._case_tables(0, self.n_cases, None, progress, False,
+                                                      buffers=2):
                     chunk = self._output_table(table, cols, float32)
                     if pending is not None:
                         pending.result()
