@@ -5,6 +5,9 @@ same packed inputs and outputs, whole-array NumPy operations over the cases, no 
 closed-form parts (linear loading, unloading, energies) are array expressions; the integrated parts
 step all cases of a chunk together:
 
+- the force-crush law with the occupant-compartment stage: the same four-segment series law as
+  the kernel (knees at the stronger face's threshold and where a face reaches its crush space);
+- the linear loading: the kernel's closed form segment by segment, evaluated for all cases at once;
 - the CRASH3 loading phase: velocity Verlet at the fixed step ``dt`` with the same event split at
   maximum crush as the kernel, one array step per time step for every case still loading;
 - the traces ``tb, W, X, A`` of :mod:`crashcompat.kernels.occupant` are (samples, cases) arrays,
@@ -29,8 +32,9 @@ import numpy as np
 
 from crashcompat.kernels.pulse import (
     I_A1, I_A2, I_B1, I_B2, I_CS1, I_CS2, I_E, I_G1, I_G2, I_K1, I_K2, I_M1, I_M2, I_TH1, I_TH2,
-    I_VC, I_W1, I_W2, MODEL_CRASH3, MODEL_LINEAR, N_OUT, O_AMEAN1, O_AMEAN2, O_APEAK1, O_APEAK2,
-    O_CRATIO1, O_CRATIO2, O_CRUSH1, O_CRUSH2, O_DURATION, O_DV1, O_DV2, O_E1, O_E2, O_EES1,
+    I_VC, I_W1, I_W2, I_XC1, I_XC2, MODEL_CRASH3, MODEL_LINEAR, N_OUT, O_AMEAN1, O_AMEAN2,
+    O_APEAK1, O_APEAK2, O_CRATIO1, O_CRATIO2, O_CRUSH1, O_CRUSH2, O_DURATION, O_DV1, O_DV2,
+    O_E1, O_E2, O_EES1,
     O_EES2, O_OCC1, O_OCC2, O_OIVX1, O_OIVY1, O_OLC1, O_ORAX1, O_ORAY1, O_TFLAIL1, O_TMAX,
     Q_FLAIL_X, Q_FLAIL_Y, Q_KAPPA, Q_OLC_DECEL, Q_OLC_FREE, Q_ORA_WINDOW, Q_SLACK, STATUS_INVALID,
     STATUS_NO_CONTACT, STATUS_NOT_SEPARATED, STATUS_OK,
@@ -42,7 +46,7 @@ __all__ = ["pulse_numpy"]
 # those columns are set to NaN at the end.
 _SAFE = {I_M1: 1000.0, I_M2: 1000.0, I_VC: 10.0, I_E: 0.1, I_K1: 1e6, I_K2: 1e6, I_A1: 1e4,
          I_B1: 1e6, I_A2: 1e4, I_B2: 1e6, I_W1: 1.0, I_W2: 1.0, I_G1: 1.0, I_G2: 1.0,
-         I_CS1: 1.0, I_CS2: 1.0, I_TH1: 0.0, I_TH2: 0.0}
+         I_CS1: 1.0, I_CS2: 1.0, I_TH1: 0.0, I_TH2: 0.0, I_XC1: 0.0, I_XC2: 0.0}
 
 
 def pulse_numpy(model, P, occ, dt, max_steps, chunk=4096):
@@ -75,6 +79,8 @@ def _chunk(model, P, occ, dt, max_steps):
     ok = (_fin(m1, m2, vc, e, g1, g2, cs1, cs2, th1, th2) & (m1 > 0) & (m2 > 0) & (e >= 0)
           & (e <= 1) & (g1 > 0) & (g1 <= 1) & (g2 > 0) & (g2 <= 1) & (cs1 > 0) & (cs2 > 0)
           & (dt > 0.0) & math.isfinite(dt) & (max_steps >= 1))
+    r1, r2 = 1.0 + P[I_XC1], 1.0 + P[I_XC2]
+    ok &= _fin(r1, r2) & (r1 >= 1.0) & (r2 >= 1.0)
     if model == MODEL_LINEAR:
         k1 = P[I_K1] * g1
         k2 = P[I_K2] * g2
@@ -112,42 +118,36 @@ def _chunk_valid(model, P, occ, dt, max_steps, status):
     msum = m1 + m2
     mu = m1 * m2 / msum
     nmax = max_steps + 1
+    cs1, cs2 = P[I_CS1], P[I_CS2]
+    r1, r2 = 1.0 + P[I_XC1], 1.0 + P[I_XC2]
     if model == MODEL_LINEAR:
-        k1 = P[I_K1] * g1
-        k2 = P[I_K2] * g2
-        k = k1 * k2 / (k1 + k2)
-        om = np.sqrt(k / mu)
-        tm = 0.5 * np.pi / om
-        cm = vc / om
-        fm = k * cm
-        eload = 0.5 * mu * vc * vc
-        cr1 = cm * k2 / (k1 + k2)
-        cr2 = cm * k1 / (k1 + k2)
-        e1 = eload * k2 / (k1 + k2)
-        e2 = eload * k1 / (k1 + k2)
-        nl = _first_at_or_after(dt, tm, 0)  # loading samples 0 .. nl-1
-        bad = nl > nmax
-        load_rows = None
+        f1 = f2 = np.zeros(nc)
+        b1 = P[I_K1] * g1
+        b2 = P[I_K2] * g2
     else:
         f1 = g1 * P[I_W1] * P[I_A1]
         b1 = g1 * P[I_W1] * P[I_B1]
         f2 = g2 * P[I_W2] * P[I_A2]
         b2 = g2 * P[I_W2] * P[I_B2]
-        lo1 = f1 <= f2
-        flo = np.where(lo1, f1, f2)
-        blo = np.where(lo1, b1, b2)
-        fhi = np.where(lo1, f2, f1)
-        ks = b1 * b2 / (b1 + b2)
-        knee = (fhi - flo) / blo
-        tm, cm, nl, bad, load_rows = _crash3_loading(vc, mu, flo, blo, fhi, ks, knee, dt, nmax)
-        fm = _c3_force(cm, flo, blo, fhi, ks, knee)
-        d = cm - knee
-        eload = np.where(cm <= knee, flo * cm + 0.5 * blo * cm * cm,
-                         flo * knee + 0.5 * blo * knee * knee + fhi * d + 0.5 * ks * d * d)
-        cr1 = np.where(fm > f1, (fm - f1) / b1, 0.0)
-        cr2 = np.where(fm > f2, (fm - f2) / b2, 0.0)
-        e1 = f1 * cr1 + 0.5 * b1 * cr1 * cr1
-        e2 = f2 * cr2 + 0.5 * b2 * cr2 * cr2
+    law = _law(f1, b1, cs1, r1, f2, b2, cs2, r2)
+    if model == MODEL_LINEAR:
+        tm, cm, fm, segs = _linear_segments(vc, mu, law)
+        eload = 0.5 * mu * vc * vc
+        nl = _first_at_or_after(dt, tm, 0)  # loading samples 0 .. nl-1
+        bad = nl > nmax
+        load_rows = None
+    else:
+        tm, cm, nl, bad, load_rows = _crash3_loading(vc, mu, law, dt, nmax)
+        fm = _law_force(cm, law)
+        eload = _law_energy(cm, law)
+    cr1 = _face_crush(fm, f1, b1, cs1, r1)
+    cr2 = _face_crush(fm, f2, b2, cs2, r2)
+    e1 = _face_energy(cr1, f1, b1, cs1, r1)
+    e2 = _face_energy(cr2, f2, b2, cs2, r2)
+    if model == MODEL_LINEAR:
+        sh = eload / (e1 + e2)
+        e1 = e1 * sh
+        e2 = e2 * sh
 
     # Unloading in closed form (a quarter sine of omu), as in the kernel.
     ku = np.where(e > 0.0, fm * fm / (2.0 * e * e * eload), np.inf)
@@ -172,13 +172,15 @@ def _chunk_valid(model, P, occ, dt, max_steps, status):
     A = np.zeros((S, nc))
     loading = r < nl
     if model == MODEL_LINEAR:
-        ph = om * t
-        c = np.cos(ph)
-        s = np.sin(ph)
-        np.copyto(tb, t, where=loading)
-        np.copyto(W, vc * (1.0 - c), where=loading)
-        np.copyto(X, vc * t - cm * s, where=loading)
-        np.copyto(A, fm * s / mu, where=loading)
+        for active, ts, te, om_j, amp_j, psi, off, sj in segs:
+            seg = loading & active & (t >= ts) & (t < te)
+            ph = om_j * (t - ts) + psi
+            c = np.cos(ph)
+            s = np.sin(ph)
+            np.copyto(tb, t, where=seg)
+            np.copyto(W, vc - amp_j * om_j * c, where=seg)
+            np.copyto(X, vc * t - (off + amp_j * s), where=seg)
+            np.copyto(A, sj * amp_j * s / mu, where=seg)
     else:
         Lt, LW, LX, LA = load_rows
         L = min(Lt.shape[0], S)
@@ -253,18 +255,96 @@ def _chunk_valid(model, P, occ, dt, max_steps, status):
     return out, status
 
 
-def _c3_force(c, flo, blo, fhi, ks, knee):
-    return np.where(c <= knee, flo + blo * c, fhi + ks * (c - knee))
+def _face_crush(f, fo, b, cs, r):
+    """Crush of one face at force f (kernel: face_crush_sf)."""
+    fs = fo + b * cs
+    return np.where(f <= fo, 0.0, np.where(f <= fs, (f - fo) / b, cs + (f - fs) / (r * b)))
 
 
-def _crash3_loading(vc, mu, flo, blo, fhi, ks, knee, dt, nmax):
+def _face_energy(c, fo, b, cs, r):
+    """Loading energy of one face crushed by c (kernel: face_energy_sf)."""
+    d = c - cs
+    return np.where(c <= cs, fo * c + 0.5 * b * c * c,
+                    fo * cs + 0.5 * b * cs * cs + (fo + b * cs) * d + 0.5 * r * b * d * d)
+
+
+def _slope(p, f1, b1, fs1, r1, f2, b2, fs2, r2):
+    comp = (np.where(f1 <= p, np.where(p < fs1, 1.0 / b1, 1.0 / (r1 * b1)), 0.0)
+            + np.where(f2 <= p, np.where(p < fs2, 1.0 / b2, 1.0 / (r2 * b2)), 0.0))
+    return 1.0 / comp
+
+
+def _law(f1, b1, cs1, r1, f2, b2, cs2, r2):
+    """The series law (f0, c1, c2, c3, s0, s1, s2, s3) of every case (kernel: series_law_sf)."""
+    fs1 = f1 + b1 * cs1
+    fs2 = f2 + b2 * cs2
+    f0 = np.minimum(f1, f2)
+    p = np.sort(np.stack([np.maximum(f1, f2), fs1, fs2]), axis=0)
+    cs = [_face_crush(pj, f1, b1, cs1, r1) + _face_crush(pj, f2, b2, cs2, r2) for pj in p]
+    sl = [_slope(pj, f1, b1, fs1, r1, f2, b2, fs2, r2) for pj in (f0, p[0], p[1], p[2])]
+    return (f0, cs[0], cs[1], cs[2], sl[0], sl[1], sl[2], sl[3])
+
+
+def _law_force(c, law):
+    f0, c1, c2, c3, s0, s1, s2, s3 = law
+    return (f0 + s0 * c + (s1 - s0) * np.maximum(c - c1, 0.0) + (s2 - s1) * np.maximum(c - c2, 0.0)
+            + (s3 - s2) * np.maximum(c - c3, 0.0))
+
+
+def _law_energy(c, law):
+    f0, c1, c2, c3, s0, s1, s2, s3 = law
+    d1, d2, d3 = (np.maximum(c - ck, 0.0) for ck in (c1, c2, c3))
+    return f0 * c + 0.5 * (s0 * c * c + (s1 - s0) * d1 * d1 + (s2 - s1) * d2 * d2
+                           + (s3 - s2) * d3 * d3)
+
+
+def _linear_segments(vc, mu, law):
+    """The linear model's loading in closed form, segment by segment (kernel: linear_loading_sf),
+    for all cases at once: returns tm, cm, fm and per segment (active, t_start, t_end, omega,
+    amplitude, phase, offset, slope)."""
+    f0, c1, c2, c3, s0, s1, s2, s3 = law
+    nc = vc.size
+    t0 = np.zeros(nc)
+    cpos = np.zeros(nc)
+    w = vc.copy()
+    done = np.zeros(nc, dtype=bool)
+    tm = np.full(nc, np.nan)
+    cm = np.full(nc, np.nan)
+    fm = np.full(nc, np.nan)
+    segs = []
+    for cj, sj, cn in ((0.0 * c1, s0, c1), (c1, s1, c2), (c2, s2, c3), (c3, s3, np.inf + 0 * c3)):
+        active = ~done & (cn > cpos)
+        fj = _law_force(cj, (0.0 * f0, c1, c2, c3, s0, s1, s2, s3))
+        om = np.sqrt(sj / mu)
+        off = cj - fj / sj
+        y0 = cpos - off
+        u0 = w / om
+        amp = np.hypot(y0, u0)
+        psi = np.arctan2(y0, u0)
+        last = ~(amp > cn - off)
+        the = np.where(last, 0.5 * np.pi, np.arcsin(np.clip((cn - off) / amp, -1.0, 1.0)))
+        te = t0 + (the - psi) / om
+        segs.append((active, t0.copy(), te, om, amp, psi, off, sj))
+        fin = active & last
+        tm = np.where(fin, te, tm)
+        cm = np.where(fin, off + amp, cm)
+        fm = np.where(fin, sj * amp, fm)
+        adv = active & ~last
+        t0 = np.where(adv, te, t0)
+        cpos = np.where(adv, cn, cpos)
+        w = np.where(adv, amp * om * np.cos(the), w)
+        done |= fin
+    return tm, cm, fm, segs
+
+
+def _crash3_loading(vc, mu, law, dt, nmax):
     """Velocity Verlet on x = C, v = w, a = -F(C)/mu for all cases at once, with the kernel's
     event split at w = 0. Returns tm, cmax, nl (loading samples), not-separated mask and the
     sample rows (t, W, X, A), each (steps, cases)."""
     nc = vc.size
     x = np.zeros(nc)
     v = vc.copy()
-    a = -flo / mu
+    a = -law[0] / mu
     act = np.ones(nc, dtype=bool)
     tm = np.full(nc, np.nan)
     cmax = np.full(nc, np.nan)
@@ -278,7 +358,7 @@ def _crash3_loading(vc, mu, flo, blo, fhi, ks, knee, dt, nmax):
         rows_X.append(vc * t - x)
         rows_A.append(-a)
         x1 = x + v * dt + 0.5 * a * dt * dt
-        a1 = -_c3_force(x1, flo, blo, fhi, ks, knee) / mu
+        a1 = -_law_force(x1, law) / mu
         v1 = v + 0.5 * (a + a1) * dt
         ev = act & (v1 <= 0.0)
         if ev.any():

@@ -5,38 +5,47 @@ docs/model.md, Energy split and crush; Crash pulse.
 Relative coordinate: total crush ``C = C1 + C2`` and closing speed ``w = dC/dt``; the faces share
 one contact force F, so ``mu * dw/dt = -F`` with the reduced mass ``mu = m1*m2/(m1+m2)``.
 
-Force-crush laws (``model``):
+Force-crush law of one face i (both models): it carries no crush until the common force exceeds
+its threshold ``f_i``, then crushes at the slope ``b_i`` (N/m) up to its crush space ``cs_i``, and
+beyond it at the slope ``r_i*b_i``: the **occupant-compartment stage** (docs/model.md, Energy split and
+crush; **assumption**, ``r_i = 1 + xc_i`` with ``xc_i`` the input row ``I_XC*``, 0 = no stage).
+The force is continuous at the knee ``C_i = cs_i``; only its slope steps up. In series the law is
+continuous and piecewise linear in the total crush with at most four segments (knees where the
+stronger face starts to crush and where each face reaches its crush space), held as
+``F(C) = f0 + s0*C + sum_j (s_j - s_{j-1})*max(0, C - c_j)`` (:func:`series_law_sf`).
 
-- ``MODEL_LINEAR`` (0): face i is a linear spring ``F = g_i*k_i*C_i``; in series ``k =
-  k1'k2'/(k1'+k2')``. The loading is a quarter sine of ``omega = sqrt(k/mu)`` and is evaluated **in
-  closed form**: loading time ``(pi/2)/omega``, maximum crush ``vc/omega``, peak force
-  ``vc*sqrt(mu*k)``.
-- ``MODEL_CRASH3`` (1): face i follows CRASH3 ``F = g_i*w_i*(A_i + B_i*C_i)`` for ``C_i > 0``
-  (McHenry; NHTSA DOT-HS-805-732). A face carries no crush until the common force exceeds its
-  threshold ``g_i*w_i*A_i``, so the series law is piecewise linear with a force offset: the weaker
-  face crushes alone up to the knee where the force reaches the stronger face's threshold, both
-  crush beyond it. The loading phase is integrated with **velocity Verlet** (Stormer-Verlet) at the
-  fixed step ``dt``: global error O(dt^2) in the crush, the times and the velocities (tested in
-  ``tests/test_pulse.py``). The step that passes maximum crush is split at the event (the zero of a
-  quadratic-in-time velocity model) so that the order is kept.
+- ``MODEL_LINEAR`` (0): face i is a linear spring, ``f_i = 0``, ``b_i = g_i*k_i``. Each segment
+  of the loading is a piece of a sine about the segment's own equilibrium and is evaluated **in
+  closed form**, segment after segment (:func:`linear_loading_sf`); without a knee the loading is
+  the quarter sine of ``omega = sqrt(k/mu)``: loading time ``(pi/2)/omega``, maximum crush
+  ``vc/omega``, peak force ``vc*sqrt(mu*k)``.
+- ``MODEL_CRASH3`` (1): face i follows CRASH3 ``F = g_i*w_i*(A_i + B_i*C_i)`` for ``0 < C_i <=
+  cs_i`` (McHenry; NHTSA DOT-HS-805-732): ``f_i = g_i*w_i*A_i``, ``b_i = g_i*w_i*B_i``; past the
+  crush space B steps up to ``r_i*B_i``. The loading phase is integrated with **velocity Verlet**
+  (Stormer-Verlet) at the fixed step ``dt``: global error O(dt^2) in the crush, the times and the
+  velocities (tested in ``tests/test_pulse.py``). The force is continuous at every knee, so the
+  one step that straddles a knee carries a local error O(dt^2) (a jump in dF/dC, not in F) and the
+  global order stays 2 without splitting the step; the step that passes maximum crush is split at
+  the event (the zero of a quadratic-in-time velocity model) so that the order is kept.
 
 Engagement: ``g_i`` in (0, 1] scales face i's whole force-crush law (k, or A and B). **(assumption,
-docs/model.md, Energy split and crush)** pass the vertical overlap fraction of the two structures' height bands for the lower
-vehicle and 1 for the other.
+docs/model.md, Energy split and crush)** pass the vertical overlap fraction of the two structures'
+height bands for the lower vehicle and 1 for the other.
 
 Unloading (both models): from maximum crush ``Cm`` at force ``Fm`` with absorbed energy ``E``, each
 face unloads linearly at the slope ``ku_i = Fm^2 / (2 e^2 E_i)``, which returns ``e^2`` of its
 absorbed energy; in series ``ku = Fm^2/(2 e^2 E)``. Unloading is a linear spring in every model, so
-it is evaluated in closed form (a quarter sine of ``sqrt(ku/mu) = omega/e`` for the linear model):
-that keeps the stiff unloading branch (``e -> 0``) free of any step-size limit. Separation speed is
-``e*sqrt(2E/mu)`` (``= e*vc`` exactly when ``E = mu vc^2/2``), so ``dv1 = (1+e)*m2/(m1+m2)*vc``.
-With ``e = 0`` the vehicles separate (common velocity) at maximum crush.
+it is evaluated in closed form (a quarter sine of ``sqrt(ku/mu)``): that keeps the stiff unloading
+branch (``e -> 0``) free of any step-size limit. Separation speed is ``e*sqrt(2E/mu)`` (``= e*vc``
+exactly when ``E = mu vc^2/2``), so ``dv1 = (1+e)*m2/(m1+m2)*vc``. With ``e = 0`` the vehicles
+separate (common velocity) at maximum crush.
 
 Per case outputs (rows of ``out``, SI, NaN when status != 0): see the ``O_*`` indices. Energies are
 the energies *dissipated* in each face, ``(1 - e^2)`` times the face's loading energy; they sum to
 the collinear loss ``mu vc^2 (1 - e^2)/2``. ``EES_i = sqrt(2 E_i / m_i)``. The crush ratio is the
-maximum dynamic crush over the crush space: an **intrusion indicator**, not a prediction (docs/model.md
-7).
+maximum dynamic crush over the crush space: an **intrusion indicator**, not a prediction
+(docs/model.md); with the compartment stage a ratio above 1 means the compartment itself was
+loaded.
 
 Occupant measures per vehicle (``kernels/occupant.py``) use the vehicle's deceleration along the
 impulse line projected on its x axis (``|cos theta_i|``) and y axis (``|sin theta_i|``), where
@@ -75,9 +84,12 @@ I_W1, I_W2 = 10, 11  # engaged widths, m
 I_G1, I_G2 = 12, 13  # engagement factors (0, 1]
 I_CS1, I_CS2 = 14, 15  # crush spaces, m
 I_TH1, I_TH2 = 16, 17  # angle between impulse line and vehicle forward axis, rad
-N_IN = 18
+# Compartment stage: past its crush space face i's slope is (1 + xc_i) times its crush-zone slope;
+# xc_i >= 0, and 0 (a zero-filled row) is the single-stage law.
+I_XC1, I_XC2 = 18, 19
+N_IN = 20
 IN_NAMES = ("m1", "m2", "vc", "e", "k1", "k2", "a1", "b1", "a2", "b2", "w1", "w2",
-            "engage1", "engage2", "cs1", "cs2", "theta1", "theta2")
+            "engage1", "engage2", "cs1", "cs2", "theta1", "theta2", "xc1", "xc2")
 
 # Rows of the output matrix ``out`` (shape (N_OUT, n), float64, SI).
 O_DURATION = 0  # contact duration, s (common to both vehicles)
@@ -106,20 +118,82 @@ N_OCC = 7
 
 
 @scalar
-def crash3_force_sf(c, flo, blo, fhi, ks, knee):
-    """Series CRASH3 loading force at total crush c > 0 (N)."""
-    if c <= knee:
-        return flo + blo * c
-    return fhi + ks * (c - knee)
+def face_crush_sf(f, fo, b, cs, r):
+    """Crush (m) of one face carrying the force f (N): threshold fo (N), crush-zone slope b (N/m)
+    up to the crush space cs (m), slope r*b past it (compartment stage)."""
+    if f <= fo:
+        return 0.0
+    fs = fo + b * cs
+    if f <= fs:
+        return (f - fo) / b
+    return cs + (f - fs) / (r * b)
 
 
 @scalar
-def crash3_energy_sf(c, flo, blo, fhi, ks, knee):
-    """Loading energy absorbed up to total crush c (J): integral of the series force."""
-    if c <= knee:
-        return flo * c + 0.5 * blo * c * c
-    d = c - knee
-    return flo * knee + 0.5 * blo * knee * knee + fhi * d + 0.5 * ks * d * d
+def face_energy_sf(c, fo, b, cs, r):
+    """Loading energy (J) of one face crushed by c (m): the integral of its force-crush law."""
+    if c <= cs:
+        return fo * c + 0.5 * b * c * c
+    d = c - cs
+    return fo * cs + 0.5 * b * cs * cs + (fo + b * cs) * d + 0.5 * r * b * d * d
+
+
+@scalar
+def _slope_sf(p, f1, b1, fs1, r1, f2, b2, fs2, r2):
+    """Series slope dF/dC (N/m) on the force interval that starts at the breakpoint p."""
+    comp = 0.0
+    if f1 <= p:
+        comp += 1.0 / b1 if p < fs1 else 1.0 / (r1 * b1)
+    if f2 <= p:
+        comp += 1.0 / b2 if p < fs2 else 1.0 / (r2 * b2)
+    return 1.0 / comp
+
+
+@scalar
+def series_law_sf(f1, b1, cs1, r1, f2, b2, cs2, r2):
+    """The series force-crush law of two faces as (f0, c1, c2, c3, s0, s1, s2, s3): force f0 at
+    zero crush, knees c1 <= c2 <= c3 (m) and the slopes s0..s3 (N/m) of the four segments, so that
+    ``F(C) = f0 + s0*C + sum_j (s_j - s_{j-1})*max(0, C - c_j)`` (:func:`law_force_sf`).
+
+    The knees are the total crush at the force breakpoints: the stronger face's threshold and the
+    two forces at which a face reaches its crush space; segments may have zero length."""
+    fs1 = f1 + b1 * cs1
+    fs2 = f2 + b2 * cs2
+    f0 = min(f1, f2)
+    p1 = max(f1, f2)
+    p2 = fs1
+    p3 = fs2
+    if p1 > p2:
+        p1, p2 = p2, p1
+    if p2 > p3:
+        p2, p3 = p3, p2
+    if p1 > p2:
+        p1, p2 = p2, p1
+    c1 = face_crush_sf(p1, f1, b1, cs1, r1) + face_crush_sf(p1, f2, b2, cs2, r2)
+    c2 = face_crush_sf(p2, f1, b1, cs1, r1) + face_crush_sf(p2, f2, b2, cs2, r2)
+    c3 = face_crush_sf(p3, f1, b1, cs1, r1) + face_crush_sf(p3, f2, b2, cs2, r2)
+    s0 = _slope_sf(f0, f1, b1, fs1, r1, f2, b2, fs2, r2)
+    s1 = _slope_sf(p1, f1, b1, fs1, r1, f2, b2, fs2, r2)
+    s2 = _slope_sf(p2, f1, b1, fs1, r1, f2, b2, fs2, r2)
+    s3 = _slope_sf(p3, f1, b1, fs1, r1, f2, b2, fs2, r2)
+    return f0, c1, c2, c3, s0, s1, s2, s3
+
+
+@scalar
+def law_force_sf(c, f0, c1, c2, c3, s0, s1, s2, s3):
+    """Series loading force (N) at total crush c >= 0 (law of :func:`series_law_sf`)."""
+    return (f0 + s0 * c + (s1 - s0) * max(c - c1, 0.0) + (s2 - s1) * max(c - c2, 0.0)
+            + (s3 - s2) * max(c - c3, 0.0))
+
+
+@scalar
+def law_energy_sf(c, f0, c1, c2, c3, s0, s1, s2, s3):
+    """Loading energy (J) absorbed up to total crush c: the integral of :func:`law_force_sf`."""
+    d1 = max(c - c1, 0.0)
+    d2 = max(c - c2, 0.0)
+    d3 = max(c - c3, 0.0)
+    return (f0 * c + 0.5 * (s0 * c * c + (s1 - s0) * d1 * d1 + (s2 - s1) * d2 * d2
+                            + (s3 - s2) * d3 * d3))
 
 
 @scalar
@@ -133,9 +207,119 @@ def _nan_out(out, i):
         out[r, i] = math.nan
 
 
+@serial
+def linear_loading_sf(vc, mu, c1, c2, c3, s0, s1, s2, s3, dt, nmax, tb, Wb, Xb, Ab):
+    """Loading branch of the linear model (threshold 0) in closed form, segment by segment.
+
+    In segment j (slope s_j, from knee c_j) the force is ``F = s_j*y`` with ``y = C - off_j``, so
+    ``y`` is a sine of ``om_j = sqrt(s_j/mu)`` through the segment's entry state; the segment ends
+    at the next knee or, in the last one reached, at maximum crush (``w = 0``). Writes the samples
+    ``t = k*dt < tm`` (by rotation within a segment) and returns ``(ok, nl, tm, cm, fm)``; ``ok``
+    is False when more than ``nmax`` samples would be needed.
+    """
+    t0 = 0.0
+    cpos = 0.0
+    w = vc
+    nl = 0
+    for j in range(4):
+        if j == 0:
+            cj, sj, cn = 0.0, s0, c1
+        elif j == 1:
+            cj, sj, cn = c1, s1, c2
+        elif j == 2:
+            cj, sj, cn = c2, s2, c3
+        else:
+            cj, sj, cn = c3, s3, math.inf
+        if not (cn > cpos):  # a zero-length segment
+            continue
+        fj = law_force_sf(cj, 0.0, c1, c2, c3, s0, s1, s2, s3)
+        om = math.sqrt(sj / mu)
+        off = cj - fj / sj
+        y0 = cpos - off
+        u0 = w / om
+        amp = math.hypot(y0, u0)
+        psi = math.atan2(y0, u0)
+        last = not (amp > cn - off)
+        if last:
+            the = 0.5 * math.pi
+        else:
+            the = math.asin((cn - off) / amp)
+        te = t0 + (the - psi) / om
+        if nl * dt < te:
+            ph = om * (nl * dt - t0) + psi
+            c = math.cos(ph)
+            s = math.sin(ph)
+            cd = math.cos(om * dt)
+            sd = math.sin(om * dt)
+            aw = amp * om
+            while True:
+                t = nl * dt
+                if t >= te:
+                    break
+                if nl >= nmax:
+                    return False, nl, te, math.nan, math.nan
+                tb[nl] = t
+                Wb[nl] = vc - aw * c
+                Xb[nl] = vc * t - (off + amp * s)
+                Ab[nl] = sj * amp * s / mu
+                c, s = c * cd - s * sd, s * cd + c * sd
+                nl += 1
+        if last:
+            return True, nl, te, off + amp, sj * amp
+        t0 = te
+        cpos = cn
+        w = amp * om * math.cos(the)
+    return True, nl, t0, cpos, law_force_sf(cpos, 0.0, c1, c2, c3, s0, s1, s2, s3)
+
+
+@scalar
+def faces_sf(model, P, i):
+    """Face laws of case i: (ok, f1, b1, r1, f2, b2, r2) with threshold f (N), crush-zone slope b
+    (N/m) and compartment-stage ratio r; ok is False for invalid face inputs."""
+    g1 = P[I_G1, i]
+    g2 = P[I_G2, i]
+    r1 = 1.0 + P[I_XC1, i]
+    r2 = 1.0 + P[I_XC2, i]
+    ok = _fin(r1) and _fin(r2) and r1 >= 1.0 and r2 >= 1.0
+    if model == MODEL_LINEAR:
+        f1 = 0.0
+        f2 = 0.0
+        b1 = P[I_K1, i] * g1
+        b2 = P[I_K2, i] * g2
+        ok = ok and _fin(b1) and _fin(b2) and b1 > 0.0 and b2 > 0.0
+    else:
+        f1 = g1 * P[I_W1, i] * P[I_A1, i]
+        b1 = g1 * P[I_W1, i] * P[I_B1, i]
+        f2 = g2 * P[I_W2, i] * P[I_A2, i]
+        b2 = g2 * P[I_W2, i] * P[I_B2, i]
+        ok = (ok and model == MODEL_CRASH3 and _fin(f1) and _fin(b1) and _fin(f2) and _fin(b2)
+              and P[I_W1, i] > 0.0 and P[I_W2, i] > 0.0 and P[I_A1, i] >= 0.0
+              and P[I_A2, i] >= 0.0 and b1 > 0.0 and b2 > 0.0)
+    return ok, f1, b1, r1, f2, b2, r2
+
+
+@scalar
+def inputs_ok_sf(P, i, dt, max_steps):
+    """Validity of case i's common inputs (masses, speed, restitution, engagement, crush spaces,
+    angles) and of the step settings."""
+    m1 = P[I_M1, i]
+    m2 = P[I_M2, i]
+    vc = P[I_VC, i]
+    e = P[I_E, i]
+    g1 = P[I_G1, i]
+    g2 = P[I_G2, i]
+    cs1 = P[I_CS1, i]
+    cs2 = P[I_CS2, i]
+    th1 = P[I_TH1, i]
+    th2 = P[I_TH2, i]
+    return (_fin(m1) and _fin(m2) and _fin(vc) and _fin(e) and _fin(g1) and _fin(g2)
+            and _fin(cs1) and _fin(cs2) and _fin(th1) and _fin(th2) and m1 > 0.0 and m2 > 0.0
+            and e >= 0.0 and e <= 1.0 and g1 > 0.0 and g1 <= 1.0 and g2 > 0.0 and g2 <= 1.0
+            and cs1 > 0.0 and cs2 > 0.0 and dt > 0.0 and _fin(dt) and max_steps >= 1)
+
+
 # Decorated ``serial`` (not the IR-inlining ``scalar``): this body is large, and inlining it into
-# both
-# drivers at numba IR level doubles the compile time; LLVM still sees it from both drivers.
+# both drivers at numba IR level doubles the compile time; LLVM still sees it from both drivers.
 @serial
 def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
     """One case: fills out[:, i] from P[:, i]; returns (status, number of pulse samples).
@@ -147,91 +331,43 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
     m2 = P[I_M2, i]
     vc = P[I_VC, i]
     e = P[I_E, i]
-    g1 = P[I_G1, i]
-    g2 = P[I_G2, i]
     cs1 = P[I_CS1, i]
     cs2 = P[I_CS2, i]
     th1 = P[I_TH1, i]
     th2 = P[I_TH2, i]
-    ok = (_fin(m1) and _fin(m2) and _fin(vc) and _fin(e) and _fin(g1) and _fin(g2) and _fin(cs1)
-          and _fin(cs2) and _fin(th1) and _fin(th2) and m1 > 0.0 and m2 > 0.0 and e >= 0.0
-          and e <= 1.0 and g1 > 0.0 and g1 <= 1.0 and g2 > 0.0 and g2 <= 1.0 and cs1 > 0.0
-          and cs2 > 0.0 and dt > 0.0 and _fin(dt) and max_steps >= 1)
-    if model == MODEL_LINEAR:
-        k1 = P[I_K1, i] * g1
-        k2 = P[I_K2, i] * g2
-        ok = ok and _fin(k1) and _fin(k2) and k1 > 0.0 and k2 > 0.0
-        flo = blo = fhi = ks = knee = 0.0
-        b1 = b2 = f1 = f2 = 0.0
-    else:
-        f1 = g1 * P[I_W1, i] * P[I_A1, i]
-        b1 = g1 * P[I_W1, i] * P[I_B1, i]
-        f2 = g2 * P[I_W2, i] * P[I_A2, i]
-        b2 = g2 * P[I_W2, i] * P[I_B2, i]
-        ok = (ok and model == MODEL_CRASH3 and _fin(f1) and _fin(b1) and _fin(f2) and _fin(b2)
-              and P[I_W1, i] > 0.0 and P[I_W2, i] > 0.0 and P[I_A1, i] >= 0.0
-              and P[I_A2, i] >= 0.0 and b1 > 0.0 and b2 > 0.0)
-        k1 = k2 = 0.0
-        if f1 <= f2:
-            flo, blo, fhi = f1, b1, f2
-        else:
-            flo, blo, fhi = f2, b2, f1
-        ks = b1 * b2 / (b1 + b2)
-        knee = (fhi - flo) / blo
-    if not ok:
+    okf, f1, b1, r1, f2, b2, r2 = faces_sf(model, P, i)
+    if not (inputs_ok_sf(P, i, dt, max_steps) and okf):
         _nan_out(out, i)
         return STATUS_INVALID, 0
     if not (vc > 0.0):
         _nan_out(out, i)
         return STATUS_NO_CONTACT, 0
+    f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3 = series_law_sf(f1, b1, cs1, r1, f2, b2, cs2, r2)
 
     msum = m1 + m2
     mu = m1 * m2 / msum
     nmax = max_steps + 1  # samples t_0 .. t_max_steps
     if model == MODEL_LINEAR:
-        k = k1 * k2 / (k1 + k2)
-        om = math.sqrt(k / mu)
-        tm = 0.5 * math.pi / om
-        cm = vc / om
-        fm = k * cm
-        eload = 0.5 * mu * vc * vc
-        cr1 = cm * k2 / (k1 + k2)
-        cr2 = cm * k1 / (k1 + k2)
-        e1 = eload * k2 / (k1 + k2)
-        e2 = eload * k1 / (k1 + k2)
-        # Loading samples (quarter sine), by rotation: one sin/cos per case, not per step.
-        cd = math.cos(om * dt)
-        sd = math.sin(om * dt)
-        c = 1.0
-        s = 0.0
-        nl = 0
-        while True:
-            t = nl * dt
-            if t >= tm:
-                break
-            if nl >= nmax:
-                _nan_out(out, i)
-                return STATUS_NOT_SEPARATED, 0
-            tb[nl] = t
-            Wb[nl] = vc * (1.0 - c)
-            Xb[nl] = vc * t - cm * s
-            Ab[nl] = fm * s / mu
-            c, s = c * cd - s * sd, s * cd + c * sd
-            nl += 1
-        cmax = cm
+        okl, nl, tm, cm, fm = linear_loading_sf(vc, mu, kn1, kn2, kn3, sl0, sl1, sl2, sl3, dt, nmax,
+                                                tb, Wb, Xb, Ab)
+        if not okl:
+            _nan_out(out, i)
+            return STATUS_NOT_SEPARATED, 0
+        eload = 0.5 * mu * vc * vc  # exact: the loading stops the relative motion
     else:
         # Velocity Verlet on the loading branch: x = C, v = w, a = -F(C)/mu.
         x = 0.0
         v = vc
-        a = -flo / mu
+        a = -f0 / mu
         imu = 1.0 / mu
-        # Per-step force without a branch: the series law is continuous and concave (ks < blo,
-        # knee >= 0), so it is the smaller of its two lines. The step's dependency chain is
-        # x1 -> F -> a1 -> v1; multiplying by 1/mu instead of dividing shortens it.
-        f2line = fhi - ks * knee
+        # The step's dependency chain is x1 -> F -> a1 -> v1; multiplying by 1/mu instead of
+        # dividing shortens it. The force is the hinge form of the series law (no branch).
+        dl1 = sl1 - sl0
+        dl2 = sl2 - sl1
+        dl3 = sl3 - sl2
         nl = 0
         tm = math.nan
-        cmax = math.nan
+        cm = math.nan
         while True:
             if nl >= nmax:
                 _nan_out(out, i)
@@ -242,7 +378,8 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
             Xb[nl] = vc * t - x
             Ab[nl] = -a
             x1 = x + v * dt + 0.5 * a * dt * dt
-            a1 = -min(flo + blo * x1, f2line + ks * x1) * imu
+            a1 = -(f0 + sl0 * x1 + dl1 * max(x1 - kn1, 0.0) + dl2 * max(x1 - kn2, 0.0)
+                   + dl3 * max(x1 - kn3, 0.0)) * imu
             v1 = v + 0.5 * (a + a1) * dt
             nl += 1
             if v1 <= 0.0:
@@ -257,19 +394,23 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
                         tau -= fv / dfv
                 if not (tau >= 0.0 and tau <= dt):
                     tau = dt * v / (v - v1)
-                cmax = x + v * tau + 0.5 * a * tau * tau + q * tau * tau * tau / 6.0
+                cm = x + v * tau + 0.5 * a * tau * tau + q * tau * tau * tau / 6.0
                 tm = t + tau
                 break
             x = x1
             v = v1
             a = a1
-        cm = cmax
-        fm = crash3_force_sf(cm, flo, blo, fhi, ks, knee)
-        eload = crash3_energy_sf(cm, flo, blo, fhi, ks, knee)
-        cr1 = (fm - f1) / b1 if fm > f1 else 0.0
-        cr2 = (fm - f2) / b2 if fm > f2 else 0.0
-        e1 = f1 * cr1 + 0.5 * b1 * cr1 * cr1
-        e2 = f2 * cr2 + 0.5 * b2 * cr2 * cr2
+        fm = law_force_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
+        eload = law_energy_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
+    cr1 = face_crush_sf(fm, f1, b1, cs1, r1)
+    cr2 = face_crush_sf(fm, f2, b2, cs2, r2)
+    e1 = face_energy_sf(cr1, f1, b1, cs1, r1)
+    e2 = face_energy_sf(cr2, f2, b2, cs2, r2)
+    if model == MODEL_LINEAR:
+        # the faces' share of the exact loading energy (their sum equals it up to rounding)
+        sh = eload / (e1 + e2)
+        e1 *= sh
+        e2 *= sh
 
     # Unloading branch in closed form, starting at tm from (cm, w = 0, F = fm).
     ku = fm * fm / (2.0 * e * e * eload) if e > 0.0 else math.inf
@@ -386,8 +527,8 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
 # Cases stepped together by the drivers: ``LANES`` (16, two AVX-512 vectors of float64); the lane
 # traces hold t, W, X, A of every lane at sample k in ``T[k*TW + r*LANES + l]``, r = 0..3.
 # Rows of the per-lane scratch ``S`` (shape (N_S, LANES)) of :func:`pulse_lanes_sf`.
-(S_OK, S_VC, S_MU, S_IMU, S_FLO, S_BLO, S_F2L, S_KS, S_X, S_V, S_A, S_A1, S_V1, S_CNT, S_TM, S_CM,
- S_FM, S_CD, S_SD, S_C, S_S, S_N, S_K0, S_SA, S_SB, S_PA, S_PB) = range(27)
+(S_OK, S_VC, S_MU, S_IMU, S_F0, S_S0, S_C1, S_D1, S_C2, S_D2, S_C3, S_D3, S_X, S_V, S_A, S_A1,
+ S_V1, S_CNT, S_TM, S_CM, S_FM, S_N, S_K0, S_SA, S_SB, S_PA, S_PB) = range(27)
 S_BELT = 27  # rows S_BELT .. S_BELT + 9: scratch of belt2_lanes_sf
 N_S = 37
 
@@ -400,9 +541,11 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
 
     ``T`` holds the lane traces (``(max_steps + 2) * TW``; lane l's t, W, X, A at sample k are
     ``T[k*TW + r*LANES + l]``, r = 0..3), ``S`` a ``N_S * LANES`` scratch (row-major, per lane);
-    flat arrays with compile-time offsets, so that the compiler sees the rows do not overlap. The loading trace (both models) and the belted occupants are stepped in
-    lockstep over the lanes, branch-free (selects), so that the lane loop vectorises; each lane
-    executes the same operations as in :func:`pulse_case_sf`. Lanes that finished (or are invalid)
+    flat arrays with compile-time offsets, so that the compiler sees the rows do not overlap. The
+    CRASH3 loading trace and the belted occupants are stepped in lockstep over the lanes,
+    branch-free (selects), so that the lane loop vectorises; each lane executes the same operations
+    as in :func:`pulse_case_sf`. The linear model's closed-form loading is written lane by lane
+    (:func:`linear_loading_sf`, as in :func:`pulse_case_sf`). Lanes that finished (or are invalid)
     keep their state; the samples they write past their own end are overwritten by the unloading
     branch, evaluated per lane afterwards with the occupant measures.
     """
@@ -411,60 +554,32 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
     # (rows at compile-time offsets, so no run-time alias checks between rows).
     L = S.shape[0] // N_S
     nmax = max_steps + 1
-    # --- per lane: inputs, validity, loading parameters
+    # --- per lane: inputs, validity, loading parameters (linear model: its loading samples)
     for l in range(L):
         S[S_OK * LANES + l] = 0.0
         # benign parameters for lanes that do not step (invalid, no contact, past nl_)
         S[S_VC * LANES + l] = 0.0
         S[S_MU * LANES + l] = 1.0
         S[S_IMU * LANES + l] = 1.0
-        S[S_FLO * LANES + l] = 1.0
-        S[S_BLO * LANES + l] = 1.0
-        S[S_F2L * LANES + l] = 1.0
-        S[S_KS * LANES + l] = 1.0
+        S[S_F0 * LANES + l] = 1.0
+        S[S_S0 * LANES + l] = 1.0
+        S[S_C1 * LANES + l] = 0.0
+        S[S_D1 * LANES + l] = 0.0
+        S[S_C2 * LANES + l] = 0.0
+        S[S_D2 * LANES + l] = 0.0
+        S[S_C3 * LANES + l] = 0.0
+        S[S_D3 * LANES + l] = 0.0
         S[S_TM * LANES + l] = -1.0
         S[S_CM * LANES + l] = 0.0
         S[S_FM * LANES + l] = 0.0
-        S[S_CD * LANES + l] = 1.0
-        S[S_SD * LANES + l] = 0.0
         if l >= nl_:
             continue
         i = lo + l
         m1 = P[I_M1, i]
         m2 = P[I_M2, i]
         vc = P[I_VC, i]
-        e = P[I_E, i]
-        g1 = P[I_G1, i]
-        g2 = P[I_G2, i]
-        cs1 = P[I_CS1, i]
-        cs2 = P[I_CS2, i]
-        th1 = P[I_TH1, i]
-        th2 = P[I_TH2, i]
-        ok = (_fin(m1) and _fin(m2) and _fin(vc) and _fin(e) and _fin(g1) and _fin(g2)
-              and _fin(cs1) and _fin(cs2) and _fin(th1) and _fin(th2) and m1 > 0.0 and m2 > 0.0
-              and e >= 0.0 and e <= 1.0 and g1 > 0.0 and g1 <= 1.0 and g2 > 0.0 and g2 <= 1.0
-              and cs1 > 0.0 and cs2 > 0.0 and dt > 0.0 and _fin(dt) and max_steps >= 1)
-        if model == MODEL_LINEAR:
-            k1 = P[I_K1, i] * g1
-            k2 = P[I_K2, i] * g2
-            ok = ok and _fin(k1) and _fin(k2) and k1 > 0.0 and k2 > 0.0
-            flo = blo = fhi = ks = knee = 0.0
-        else:
-            f1 = g1 * P[I_W1, i] * P[I_A1, i]
-            b1 = g1 * P[I_W1, i] * P[I_B1, i]
-            f2 = g2 * P[I_W2, i] * P[I_A2, i]
-            b2 = g2 * P[I_W2, i] * P[I_B2, i]
-            ok = (ok and model == MODEL_CRASH3 and _fin(f1) and _fin(b1) and _fin(f2)
-                  and _fin(b2) and P[I_W1, i] > 0.0 and P[I_W2, i] > 0.0 and P[I_A1, i] >= 0.0
-                  and P[I_A2, i] >= 0.0 and b1 > 0.0 and b2 > 0.0)
-            k1 = k2 = 0.0
-            if f1 <= f2:
-                flo, blo, fhi = f1, b1, f2
-            else:
-                flo, blo, fhi = f2, b2, f1
-            ks = b1 * b2 / (b1 + b2)
-            knee = (fhi - flo) / blo
-        if not ok:
+        okf, f1, b1, r1, f2, b2, r2 = faces_sf(model, P, i)
+        if not (inputs_ok_sf(P, i, dt, max_steps) and okf):
             _nan_out(out, i)
             status[i] = STATUS_INVALID
             continue
@@ -472,64 +587,46 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
             _nan_out(out, i)
             status[i] = STATUS_NO_CONTACT
             continue
-        S[S_OK * LANES + l] = 1.0
+        f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3 = series_law_sf(f1, b1, P[I_CS1, i], r1, f2, b2,
+                                                              P[I_CS2, i], r2)
         msum = m1 + m2
         mu = m1 * m2 / msum
-        S[S_VC * LANES + l] = vc
-        S[S_MU * LANES + l] = mu
         if model == MODEL_LINEAR:
-            k = k1 * k2 / (k1 + k2)
-            om = math.sqrt(k / mu)
-            tm = 0.5 * math.pi / om
-            cm = vc / om
+            okl, nl, tm, cm, fm = linear_loading_sf(vc, mu, kn1, kn2, kn3, sl0, sl1, sl2, sl3,
+                                                    dt, nmax, T[l::TW], T[LANES + l::TW],
+                                                    T[2 * LANES + l::TW], T[3 * LANES + l::TW])
+            if not okl:
+                _nan_out(out, i)
+                status[i] = STATUS_NOT_SEPARATED
+                continue
             S[S_TM * LANES + l] = tm
             S[S_CM * LANES + l] = cm
-            S[S_FM * LANES + l] = k * cm
-            S[S_CD * LANES + l] = math.cos(om * dt)
-            S[S_SD * LANES + l] = math.sin(om * dt)
-        else:
-            S[S_IMU * LANES + l] = 1.0 / mu
-            S[S_FLO * LANES + l] = flo
-            S[S_BLO * LANES + l] = blo
-            S[S_F2L * LANES + l] = fhi - ks * knee
-            S[S_KS * LANES + l] = ks
-    # --- loading, all lanes in lockstep
-    if model == MODEL_LINEAR:
-        tmx = -1.0
-        for l in range(L):
-            S[S_C * LANES + l] = 1.0
-            S[S_S * LANES + l] = 0.0
-            S[S_CNT * LANES + l] = 0.0
-            tmx = max(tmx, S[S_TM * LANES + l])
-        for step in range(nmax):
-            t = step * dt
-            if not (t < tmx):
-                break
-            # A view per sample: its indices are provably >= 0, so no negative-index wraparound
-            # (which would turn the stores into scatters) is left in the lane loop.
-            Ts = T[step * TW:(step + 1) * TW]
-            for l in range(L):
-                vc = S[S_VC * LANES + l]
-                c = S[S_C * LANES + l]
-                s = S[S_S * LANES + l]
-                Ts[0 * LANES + l] = t
-                Ts[1 * LANES + l] = vc * (1.0 - c)
-                Ts[2 * LANES + l] = vc * t - S[S_CM * LANES + l] * s
-                Ts[3 * LANES + l] = S[S_FM * LANES + l] * s / S[S_MU * LANES + l]
-                cd = S[S_CD * LANES + l]
-                sd = S[S_SD * LANES + l]
-                S[S_C * LANES + l] = c * cd - s * sd
-                S[S_S * LANES + l] = s * cd + c * sd
-                S[S_CNT * LANES + l] += 1.0 if t < S[S_TM * LANES + l] else 0.0
-    else:
+            S[S_FM * LANES + l] = fm
+            S[S_CNT * LANES + l] = nl
+        S[S_OK * LANES + l] = 1.0
+        S[S_VC * LANES + l] = vc
+        S[S_MU * LANES + l] = mu
+        S[S_IMU * LANES + l] = 1.0 / mu
+        S[S_F0 * LANES + l] = f0
+        S[S_S0 * LANES + l] = sl0
+        S[S_C1 * LANES + l] = kn1
+        S[S_D1 * LANES + l] = sl1 - sl0
+        S[S_C2 * LANES + l] = kn2
+        S[S_D2 * LANES + l] = sl2 - sl1
+        S[S_C3 * LANES + l] = kn3
+        S[S_D3 * LANES + l] = sl3 - sl2
+    # --- CRASH3 loading, all lanes in lockstep
+    if model != MODEL_LINEAR:
         for l in range(L):
             S[S_X * LANES + l] = 0.0
             S[S_V * LANES + l] = S[S_VC * LANES + l]
-            S[S_A * LANES + l] = -S[S_FLO * LANES + l] / S[S_MU * LANES + l]
+            S[S_A * LANES + l] = -S[S_F0 * LANES + l] / S[S_MU * LANES + l]
             S[S_CNT * LANES + l] = 0.0
         for step in range(nmax):
             t = step * dt
             nact = 0
+            # A view per sample: its indices are provably >= 0, so no negative-index wraparound
+            # (which would turn the stores into scatters) is left in the lane loop.
             Ts = T[step * TW:(step + 1) * TW]
             for l in range(L):
                 x = S[S_X * LANES + l]
@@ -541,7 +638,11 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
                 Ts[2 * LANES + l] = vc * t - x
                 Ts[3 * LANES + l] = -a
                 x1 = x + v * dt + 0.5 * a * dt * dt
-                a1 = -min(S[S_FLO * LANES + l] + S[S_BLO * LANES + l] * x1, S[S_F2L * LANES + l] + S[S_KS * LANES + l] * x1) * S[S_IMU * LANES + l]
+                a1 = -(S[S_F0 * LANES + l] + S[S_S0 * LANES + l] * x1
+                       + S[S_D1 * LANES + l] * max(x1 - S[S_C1 * LANES + l], 0.0)
+                       + S[S_D2 * LANES + l] * max(x1 - S[S_C2 * LANES + l], 0.0)
+                       + S[S_D3 * LANES + l] * max(x1 - S[S_C3 * LANES + l], 0.0)
+                       ) * S[S_IMU * LANES + l]
                 v1 = v + 0.5 * (a + a1) * dt
                 go = not (v1 <= 0.0)
                 S[S_X * LANES + l] = x1 if go else x
@@ -573,46 +674,26 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
         m2 = P[I_M2, i]
         vc = P[I_VC, i]
         e = P[I_E, i]
-        g1 = P[I_G1, i]
-        g2 = P[I_G2, i]
         th1 = P[I_TH1, i]
         th2 = P[I_TH2, i]
+        cs1 = P[I_CS1, i]
+        cs2 = P[I_CS2, i]
+        okf, f1, b1, r1, f2, b2, r2 = faces_sf(model, P, i)
         msum = m1 + m2
         mu = S[S_MU * LANES + l]
         cnt = int(S[S_CNT * LANES + l])
         if model == MODEL_LINEAR:
-            k1 = P[I_K1, i] * g1
-            k2 = P[I_K2, i] * g2
             tm = S[S_TM * LANES + l]
             cm = S[S_CM * LANES + l]
             fm = S[S_FM * LANES + l]
-            if cnt >= nmax and nmax * dt < tm:
-                _nan_out(out, i)
-                status[i] = STATUS_NOT_SEPARATED
-                S[S_OK * LANES + l] = 0.0
-                continue
             nl = cnt
             eload = 0.5 * mu * vc * vc
-            cr1 = cm * k2 / (k1 + k2)
-            cr2 = cm * k1 / (k1 + k2)
-            e1 = eload * k2 / (k1 + k2)
-            e2 = eload * k1 / (k1 + k2)
         else:
             if cnt >= nmax:
                 _nan_out(out, i)
                 status[i] = STATUS_NOT_SEPARATED
                 S[S_OK * LANES + l] = 0.0
                 continue
-            f1 = g1 * P[I_W1, i] * P[I_A1, i]
-            b1 = g1 * P[I_W1, i] * P[I_B1, i]
-            f2 = g2 * P[I_W2, i] * P[I_A2, i]
-            b2 = g2 * P[I_W2, i] * P[I_B2, i]
-            if f1 <= f2:
-                flo, blo, fhi = f1, b1, f2
-            else:
-                flo, blo, fhi = f2, b2, f1
-            ks = b1 * b2 / (b1 + b2)
-            knee = (fhi - flo) / blo
             x = S[S_X * LANES + l]
             v = S[S_V * LANES + l]
             a = S[S_A * LANES + l]
@@ -631,12 +712,18 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
                 tau = dt * v / (v - v1)
             cm = x + v * tau + 0.5 * a * tau * tau + q * tau * tau * tau / 6.0
             tm = t + tau
-            fm = crash3_force_sf(cm, flo, blo, fhi, ks, knee)
-            eload = crash3_energy_sf(cm, flo, blo, fhi, ks, knee)
-            cr1 = (fm - f1) / b1 if fm > f1 else 0.0
-            cr2 = (fm - f2) / b2 if fm > f2 else 0.0
-            e1 = f1 * cr1 + 0.5 * b1 * cr1 * cr1
-            e2 = f2 * cr2 + 0.5 * b2 * cr2 * cr2
+            f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3 = series_law_sf(f1, b1, cs1, r1, f2, b2, cs2,
+                                                                  r2)
+            fm = law_force_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
+            eload = law_energy_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
+        cr1 = face_crush_sf(fm, f1, b1, cs1, r1)
+        cr2 = face_crush_sf(fm, f2, b2, cs2, r2)
+        e1 = face_energy_sf(cr1, f1, b1, cs1, r1)
+        e2 = face_energy_sf(cr2, f2, b2, cs2, r2)
+        if model == MODEL_LINEAR:
+            sh = eload / (e1 + e2)
+            e1 *= sh
+            e2 *= sh
         tbl = T[l::TW]
         Wl = T[LANES + l::TW]
         Xl = T[2 * LANES + l::TW]
@@ -702,8 +789,6 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
         dv1 = s1 * dvrel
         dv2 = s2 * dvrel
         loss = 1.0 - e * e
-        cs1 = P[I_CS1, i]
-        cs2 = P[I_CS2, i]
         out[O_DURATION, i] = tsep
         out[O_TMAX, i] = tm
         out[O_DV1, i] = dv1

@@ -156,7 +156,8 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
             struck_side: str = "driver", overlap_side: str = "left",
             drive_side: str = "left",
             measures=("dv", "risk"), risk_curves=None,
-            pulse_model: str = "crash3", tangential_model: str = "auto",
+            pulse_model: str = "crash3", compartment_factor: float | None = None,
+            tangential_model: str = "auto",
             impulse_ratio: float | None = None, contact_plane_deg: float | None = None,
             partial_impact: AutoTangential = DEFAULT_AUTO) -> CollisionResult:
     """Collide ``subject`` (vehicle 1) with ``partner`` (vehicle 2) and return both outcomes.
@@ -169,7 +170,10 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
 
     ``measures`` chooses the severity families beyond delta-v (``risk``, ``pulse``; see
     :mod:`crashcompat.severity.measures`); ``risk_curves`` names the curves (default
-    :data:`crashcompat.severity.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or ``linear``.
+    :data:`crashcompat.severity.measures.DEFAULT_RISK_CURVES`), ``pulse_model`` is ``crash3`` or
+    ``linear``, and ``compartment_factor`` (>= 1; None: the default
+    :data:`crashcompat.severity.pulse.DEFAULT_COMPARTMENT_FACTOR`) is the stiffness of the occupant
+    compartment past the crush space over the crush zone's (docs/model.md, Energy split and crush).
 
     ``subject`` and ``partner`` are :class:`~crashcompat.Vehicle` objects or ids of the bundled
     catalog (``"kei/honda-n-box"``). ``drive_side`` sets the subject's seat side: ``left`` (the
@@ -246,7 +250,7 @@ def collide(subject: Vehicle | str, partner: Vehicle | str, configuration: str =
     e_used = float(out[R_E])
     if "pulse" in fams:
         _add_pulse(subject, partner, subj, part, configuration, geo[0], faces, (k1, k2),
-                   engaged_w, m1, float(load_kg), e_used, pulse_model)
+                   engaged_w, m1, float(load_kg), e_used, pulse_model, compartment_factor)
     r1x, r1y, r2x, r2y = geo[0, GEO_R1X], geo[0, GEO_R1Y], geo[0, GEO_R2X], geo[0, GEO_R2Y]
     inputs = dict(
         m1=m1, izz1=subject.yaw_inertia_kgm2 * (m1 / subject.mass_kg), v1x=vs * geo[0, GEO_CHS],
@@ -364,7 +368,7 @@ def pdof_clock(pdof_deg: float) -> int:
 
 
 def _add_pulse(subject, partner, subj, part, configuration, g, faces, k, engaged_w, m1, load,
-               e, pulse_model):
+               e, pulse_model, compartment_factor):
     from crashcompat.severity import measures as ms
 
     f1, f2 = faces
@@ -385,7 +389,7 @@ def _add_pulse(subject, partner, subj, part, configuration, g, faces, k, engaged
         w1=engaged_w, w2=engaged_w, cs1=subject.crush_space_m(f1),
         cs2=partner.crush_space_m(f2), g1=float(g1), g2=float(g2),
         theta1_rad=math.radians(subj.pdof_deg), theta2_rad=math.radians(part.pdof_deg),
-        model=pulse_model, k1=k[0], k2=k[1])
+        model=pulse_model, k1=k[0], k2=k[1], compartment_factor=compartment_factor)
     for who, o, prefix in ((1, subj, "subject"), (2, part, "partner")):
         cols = ms.pulse_columns(pres, who, prefix)
         o.pulse.update({key.removeprefix(prefix + "_"): float(v) for key, v in cols.items()})

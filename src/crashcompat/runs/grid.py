@@ -500,7 +500,8 @@ class GridRun:
             g1=tb.geo_g[g, 0], g2=tb.geo_g[g, 1],
             theta1_rad=np.radians(np.nan_to_num(t["subject_pdof_deg"])),
             theta2_rad=np.radians(np.nan_to_num(t["partner_pdof_deg"])),
-            model=self.spec.pulse_model, k1=F1[:, 2], k2=F2[:, 2])
+            model=self.spec.pulse_model, k1=F1[:, 2], k2=F2[:, 2],
+            compartment_factor=self.spec.compartment_factor)
         ok = has_result(status)
         for who, prefix in ((1, "subject"), (2, "partner")):
             for k, v in pulse_columns(res, who, prefix).items():

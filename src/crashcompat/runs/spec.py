@@ -25,6 +25,7 @@ from crashcompat.physics.geometry import (CONFIGURATIONS, DEFAULT_AUTO, TANGENTI
                                           AutoTangential)
 from crashcompat.physics.impact import DEFAULT_IMPULSE_RATIO
 from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL
+from crashcompat.severity.pulse import DEFAULT_COMPARTMENT_FACTOR
 from crashcompat.severity.measures import (DEFAULT_RISK_CURVES, MEASURE_FAMILIES,
                                            parse_measures, resolve_curves)
 
@@ -214,6 +215,9 @@ class GridSpec:
     measures: tuple[str, ...] = ("dv", "risk")
     risk_curves: tuple = DEFAULT_RISK_CURVES
     pulse_model: str = "crash3"
+    #: stiffness of the occupant compartment past the crush space, as a multiple of the crush
+    #: zone's (docs/model.md, Energy split and crush; an assumption)
+    compartment_factor: float = DEFAULT_COMPARTMENT_FACTOR
     name: str = "custom"
     #: run values outside :data:`PLAUSIBLE` (recorded in every output's metadata)
     allow_implausible: bool = False
@@ -478,6 +482,11 @@ def validated(spec: GridSpec) -> GridSpec:
         raise GridSpecError("risk_curves: the list is empty; name at least one curve or drop "
                             "'risk' from measures")
     _word(spec.pulse_model, "pulse_model", ("crash3", "linear"))
+    cf = spec.compartment_factor
+    if isinstance(cf, bool) or not isinstance(cf, (int, float)) or not math.isfinite(cf) or cf < 1:
+        raise GridSpecError(f"compartment_factor: must be a number >= 1 (the compartment's "
+                            f"stiffness over the crush zone's), got {cf!r}")
+    kw["compartment_factor"] = float(cf)
     if not isinstance(spec.name, str):
         raise GridSpecError(f"name: expected a string, got {spec.name!r}")
     return dataclasses.replace(spec, **kw)

@@ -31,7 +31,8 @@ import numpy as np
 from crashcompat.errors import CrashCompatError
 
 __all__ = ["MEASURE_FAMILIES", "DEFAULT_RISK_CURVES", "parse_measures", "resolve_curves",
-           "risk_column", "height_engagement", "pulse_for_impacts", "PULSE_COLUMNS"]
+           "risk_column", "height_engagement", "pulse_for_impacts", "PULSE_COLUMNS",
+           "PULSE_FIGURES_NOTE", "PULSE_ABSOLUTE_COLUMNS", "PULSE_RANKING_COLUMNS"]
 
 MEASURE_FAMILIES = ("dv", "pulse", "risk")
 #: Curves reported by default: serious injury with impact direction, and fatality.
@@ -51,6 +52,26 @@ PULSE_COLUMNS = (
     ("ora_x_g", "ora_x{}_g", None),
     ("ora_y_g", "ora_y{}_g", None),
     ("occupant_peak_g", "occupant_peak{}_g", None),
+)
+
+
+#: Pulse columns (names of :data:`PULSE_COLUMNS`) that may be read as absolute estimates, and
+#: those that are only for ranking cases against each other (docs/model.md, Crash pulse and
+#: occupant loading, "Which pulse figures are absolute"). Delta-v, energy and EES come from the
+#: impulse-momentum result and are absolute in every mode.
+PULSE_ABSOLUTE_COLUMNS = ("pulse_duration_s", "mean_accel_g")
+PULSE_RANKING_COLUMNS = ("peak_accel_g", "max_crush_m", "crush_ratio", "olc_g", "oiv_x_mps",
+                         "oiv_y_mps", "ora_x_g", "ora_y_g", "occupant_peak_g")
+
+#: The sentence every output with pulse figures carries (README, metadata, summaries).
+PULSE_FIGURES_NOTE = (
+    "Pulse figures: delta-v, energy and EES are absolute (impulse-momentum). Pulse duration and "
+    "mean deceleration are calibrated to the full-frontal rigid-barrier test of the validation set "
+    "(NHTSA 10146, within 20 %) and are absolute estimates for full-width frontal impacts only, "
+    "uncertain by about 20 %. Peak deceleration, maximum crush, crush ratio (and the share of "
+    "cases with crush ratio > 1, crush space exhausted), OLC, OIV/ORA and the belted-occupant "
+    "peak are model indicators for ranking cases against each other, not predictions of what a "
+    "test or a person would record."
 )
 
 
@@ -120,10 +141,18 @@ def height_engagement(lo1, hi1, lo2, hi2, min_engagement=MIN_ENGAGEMENT):
 
 def pulse_for_impacts(*, m1, m2, izz1, izz2, r1x, r1y, r2x, r2y, px, py, e, a1, b1, a2, b2,
                       w1, w2, cs1, cs2, g1, g2, theta1_rad, theta2_rad, model="crash3",
-                      k1=None, k2=None):
+                      k1=None, k2=None, compartment_factor=None):
     """Run the pulse kernel for impacts given by their planar impulse (all arrays, SI, global
-    frame; ``P = (px, py)`` on vehicle 1). Returns (PulseResult, gamma1, gamma2)."""
-    from crashcompat.severity.pulse import crash_pulse
+    frame; ``P = (px, py)`` on vehicle 1). Returns (PulseResult, gamma1, gamma2).
+
+    ``compartment_factor`` (>= 1, both vehicles; None: the default
+    :data:`crashcompat.severity.pulse.DEFAULT_COMPARTMENT_FACTOR`) is the occupant-compartment
+    stage of the struck faces past their crush spaces ``cs1``, ``cs2`` (docs/model.md, Energy
+    split and crush)."""
+    from crashcompat.severity.pulse import DEFAULT_COMPARTMENT_FACTOR, crash_pulse
+
+    if compartment_factor is None:
+        compartment_factor = DEFAULT_COMPARTMENT_FACTOR
 
     p = np.hypot(px, py)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -137,7 +166,8 @@ def pulse_for_impacts(*, m1, m2, izz1, izz2, r1x, r1y, r2x, r2y, px, py, e, a1, 
         M1, M2 = gamma1 * m1, gamma2 * m2
         v = p * (1.0 / M1 + 1.0 / M2) / (1.0 + e)
     common = dict(crush_space1_m=cs1, crush_space2_m=cs2, engage1=g1, engage2=g2,
-                  theta1_rad=theta1_rad, theta2_rad=theta2_rad)
+                  theta1_rad=theta1_rad, theta2_rad=theta2_rad,
+                  compartment_factor1=compartment_factor, compartment_factor2=compartment_factor)
     if model == "crash3":
         res = crash_pulse(M1, M2, v, e, a1_n_per_m=a1, b1_n_per_m2=b1, a2_n_per_m=a2,
                           b2_n_per_m2=b2, width1_m=w1, width2_m=w2, **common)

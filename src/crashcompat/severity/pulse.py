@@ -16,13 +16,20 @@ from crashcompat.errors import Status
 from crashcompat.units import G0
 
 __all__ = ["OccupantParams", "PulseResult", "crash_pulse", "PULSE_STATUS_SENTENCES",
-           "DEFAULT_DT_S", "DEFAULT_MAX_STEPS"]
+           "DEFAULT_DT_S", "DEFAULT_MAX_STEPS", "DEFAULT_COMPARTMENT_FACTOR"]
 
 #: Default fixed step, s. Pulses of 50-150 ms get 250-750 samples; the CRASH3 integrator's
 #: O(dt^2) error is then about 1e-4 relative in crush and timing (tests/test_pulse.py).
 DEFAULT_DT_S = 2e-4
 #: Default step cap: 1 s of contact at the default step.
 DEFAULT_MAX_STEPS = 5000
+#: Occupant-compartment stage (docs/model.md, Energy split and crush; **assumption**): past its
+#: crush space a face's force-crush slope (k, or CRASH3 B) is this many times its crush-zone slope,
+#: the force staying continuous at the knee. The compartment (firewall, A-pillars, sills, floor
+#: tunnel) is built to carry the crush zone's peak force without folding, so it is taken an order
+#: of magnitude stiffer; no published force-crush curve of a compartment was found. 1 switches the
+#: stage off (the single-stage law). The sensitivity of the crush ratios to it is in docs/model.md.
+DEFAULT_COMPARTMENT_FACTOR = 10.0
 
 #: Sentences for the status codes the pulse kernel writes.
 PULSE_STATUS_SENTENCES = {
@@ -30,8 +37,8 @@ PULSE_STATUS_SENTENCES = {
     Status.NO_CONTACT: "No contact: the closing speed along the impulse line is not positive.",
     Status.INVALID_INPUT: (
         "Invalid input: a value is NaN or infinite, a mass, stiffness, width, B coefficient or "
-        "crush space is not positive, A is negative, the restitution is outside [0, 1] or an "
-        "engagement factor is outside (0, 1]."
+        "crush space is not positive, A is negative, the restitution is outside [0, 1], an "
+        "engagement factor is outside (0, 1] or a compartment factor is below 1."
     ),
     5: "The faces did not separate within max_steps steps of dt; raise max_steps or dt.",
 }
@@ -44,10 +51,17 @@ class OccupantParams:
     - ``olc_free_m`` 0.065 and ``olc_decel_m`` 0.235: Euro NCAP MPDB (TB 027), OLC virtual occupant.
     - ``flail_x_m`` 0.6, ``flail_y_m`` 0.3: flail-space model, NCHRP Report 350 / AASHTO MASH.
     - ``ora_window_s`` 0.010: ORA averaging window (NCHRP 350 / MASH).
-    - ``belt_slack_m`` 0.05: **(assumption)** belt slack plus seat/clothing take-up before load.
+    - ``belt_slack_m`` 0.0: **(assumption, calibrated)** a pretensioned belt: the pretensioner
+      takes up the slack before the occupant loads it. The earlier 0.05 m (slack plus seat and
+      clothing take-up, no pretensioner) put the belted occupant of the calibration test (NHTSA
+      10146, 2018 Camry, 5 stars) at 58 g, above the 48 g a 5-star chest allows; with 0 it is
+      46 g (docs/model.md, "Pulse calibration").
     - ``belt_stiffness_per_kg`` 2500 s^-2: **(assumption)** linear belt stiffness per occupant mass,
       a natural frequency of 7.96 Hz (190 kN/m for a 75 kg occupant), inside the 5-10 Hz range
-      lumped restraint models use; no load limiter, no pretensioner, no airbag, no damping.
+      lumped restraint models use; no load limiter, no airbag, no damping.
+
+    The belted-occupant peak is a **ranking** figure (``PULSE_FIGURES_NOTE`` in
+    :mod:`crashcompat.severity.measures`): the model has no load limiter or airbag.
     """
 
     olc_free_m: float = 0.065
@@ -55,7 +69,7 @@ class OccupantParams:
     flail_x_m: float = 0.6
     flail_y_m: float = 0.3
     ora_window_s: float = 0.010
-    belt_slack_m: float = 0.05
+    belt_slack_m: float = 0.0
     belt_stiffness_per_kg: float = 2500.0
 
     def __post_init__(self):
@@ -136,7 +150,9 @@ def crash_pulse(m1_kg, m2_kg, closing_speed_mps, restitution, *, crush_space1_m,
                 k1_n_per_m=None, k2_n_per_m=None, a1_n_per_m=None, b1_n_per_m2=None,
                 a2_n_per_m=None, b2_n_per_m2=None, width1_m=None, width2_m=None,
                 engage1=1.0, engage2=1.0, theta1_rad=0.0, theta2_rad=0.0,
-                dt_s=DEFAULT_DT_S, max_steps=DEFAULT_MAX_STEPS,
+                compartment_factor1=DEFAULT_COMPARTMENT_FACTOR,
+                compartment_factor2=DEFAULT_COMPARTMENT_FACTOR, dt_s=DEFAULT_DT_S,
+                max_steps=DEFAULT_MAX_STEPS,
                 occupant: OccupantParams | None = None, parallel: bool = True,
                 block: int = 64) -> PulseResult:
     """Crash pulse along the impulse line for broadcastable arrays of cases (SI in and out).
@@ -146,6 +162,9 @@ def crash_pulse(m1_kg, m2_kg, closing_speed_mps, restitution, *, crush_space1_m,
     pulse, force ``w*(A + B*C)``). ``engage*`` in (0, 1] scales a face's force-crush law (structure
     height overlap, docs/model.md, Energy split and crush, assumption). ``theta*_rad`` is the angle between the impulse line
     and each vehicle's forward axis (0: frontal), used to split occupant measures into x and y.
+    ``compartment_factor*`` (>= 1) is the occupant-compartment stage: past its crush space
+    ``crush_space*_m`` a face's slope is this many times its crush-zone slope (docs/model.md,
+    Energy split and crush; assumption, default :data:`DEFAULT_COMPARTMENT_FACTOR`; 1 = no stage).
 
     Physics, status codes and output definitions: :mod:`crashcompat.kernels.pulse`.
     """
@@ -171,7 +190,9 @@ def crash_pulse(m1_kg, m2_kg, closing_speed_mps, restitution, *, crush_space1_m,
 
     cols = {kp.I_M1: m1_kg, kp.I_M2: m2_kg, kp.I_VC: closing_speed_mps, kp.I_E: restitution,
             kp.I_G1: engage1, kp.I_G2: engage2, kp.I_CS1: crush_space1_m,
-            kp.I_CS2: crush_space2_m, kp.I_TH1: theta1_rad, kp.I_TH2: theta2_rad}
+            kp.I_CS2: crush_space2_m, kp.I_TH1: theta1_rad, kp.I_TH2: theta2_rad,
+            kp.I_XC1: np.asarray(compartment_factor1, dtype=np.float64) - 1.0,
+            kp.I_XC2: np.asarray(compartment_factor2, dtype=np.float64) - 1.0}
     if linear:
         cols.update({kp.I_K1: k1_n_per_m, kp.I_K2: k2_n_per_m})
         model = kp.MODEL_LINEAR
