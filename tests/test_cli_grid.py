@@ -380,3 +380,49 @@ def test_unknown_columns_exit_2_with_one_sentence(tmp_path):
     assert len(line) == 1 and "'dv_kph' is not a result column of this grid" in line[0]
     assert "subject_occupant_dv_kph" in line[0] and "Traceback" not in r.output
     assert not path.exists()
+
+
+def test_partial_impact_and_compartment_options_reach_the_spec(tmp_path):
+    """--tangential-model, --contact-plane-deg, --impulse-ratio and --compartment-factor are
+    spec keys: the run's metadata records them, and a sliding model on a turned plane changes the
+    delta-v of a small-overlap crash against common velocity."""
+    from crashcompat.runs.writers import read_metadata
+
+    path = tmp_path / "tm.parquet"
+    args = ["--subjects", "kei/honda-n-box", "--partners", "us-truck/ford-f-150",
+            "--references", "none", "--configurations", "frontal", "--closing-speed", "60",
+            "--overlap", "0.25", "--tangential-model", "common-velocity,sliding",
+            "--contact-plane-deg", "0,40", "--impulse-ratio", "0.3", "--compartment-factor", "4",
+            "--measures", "dv,pulse", "--no-summary", "-q", "-o", str(path)]
+    r = run(args)
+    assert r.exit_code == 0, r.output
+    spec = read_metadata(path)["grid_spec"]
+    assert list(spec["tangential_model"]) == ["common-velocity", "sliding"]
+    assert spec["compartment_factor"] == 4.0
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(path).to_pandas()
+    t["plane"] = t["contact_plane_deg"].astype(str).str.replace(".0", "", regex=False)
+    base = t[(t["tangential_model"] == "common-velocity") & (t["plane"] == "0")]
+    turned = t[(t["tangential_model"] == "sliding") & (t["plane"] == "40")]
+    assert len(base) == len(turned) > 0
+    # the same crashes (all other axes equal, rows in grid order): the contacts slide off each
+    # other on the turned plane, so the subject's delta-v is lower
+    assert (turned["subject_dv_kph"].to_numpy() < base["subject_dv_kph"].to_numpy()).all()
+
+
+def test_compartment_factor_below_one_is_one_sentence():
+    r = run([*SMALL, "--compartment-factor", "0.5"])
+    assert r.exit_code == 1
+    assert "--compartment-factor: must be a number >= 1" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_kei_highway_preset_runs_and_refuses_grid_options(tmp_path):
+    r = run(["--preset", "kei-highway", "--samples", "0"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("kei-highway")
+    assert "kei (class)" in r.stdout and "us-car/toyota-corolla" in r.stdout
+    r = run(["--preset", "kei-highway", "--angle", "10", "--subjects", "kei/*"])
+    assert r.exit_code == 2
+    assert "drop --angle, --subjects" in r.output or "drop --subjects, --angle" in r.output

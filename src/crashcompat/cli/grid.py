@@ -55,7 +55,9 @@ OPTION_FOR_KEY = {
     "angle_deg": "--angle", "overlap": "--overlap", "impact_position": "--impact-position",
     "restitution": "--restitution", "friction": "--friction", "load_kg": "--load",
     "struck_side": "--struck-side", "drive_side": "--drive-side", "measures": "--measures", "risk_curves": "--risk-curve",
-    "pulse_model": "--pulse-model",
+    "pulse_model": "--pulse-model", "compartment_factor": "--compartment-factor",
+    "tangential_model": "--tangential-model", "impulse_ratio": "--impulse-ratio",
+    "contact_plane_deg": "--contact-plane-deg",
 }
 
 
@@ -86,10 +88,11 @@ def _opt(name, *decls, **kw):
               help="Store float results in -o FILE as float32 (half the bytes, ~7 digits).")
 @click.option("--top", type=click.IntRange(0), default=10, show_default=True,
               help="Number of worst cases in the summary.")
-@_opt("--preset", type=click.Choice(["kei-vs-us", "kei-in-us-traffic"]),
+@_opt("--preset", type=click.Choice(["kei-vs-us", "kei-in-us-traffic", "kei-highway"]),
       help="Start from a named preset: kei-vs-us (kei cars against US pickups and SUVs; the "
       "base of every SPEC and option), kei-in-us-traffic (against pickups, SUVs, cars and vans; "
-      "what `crashcompat grid` alone runs, with --exposure us).")
+      "what `crashcompat grid` alone runs, with --exposure us), kei-highway (speed deficits on "
+      "US freeway grades and merges, and the rear impacts they bring; docs/highway.md).")
 @_opt("--subjects", metavar="LIST", help="Subject vehicles: ids, globs (kei/*) or classes, "
       "comma-separated.")
 @_opt("--partners", metavar="LIST", help="Partner vehicles, as for --subjects.")
@@ -123,6 +126,17 @@ def _opt(name, *decls, **kw):
       "malliaris-one-mais3,malliaris-one-fatal).")
 @_opt("--pulse-model", type=click.Choice(["crash3", "linear"]),
       help="Force-crush model of the pulse (default crash3).")
+@_opt("--compartment-factor", type=float, metavar="R",
+      help="Stiffness of the occupant compartment past the crush space, as a multiple of the "
+      "crush zone's (>= 1; default 10, an assumption: docs/model.md).")
+@_opt("--tangential-model", metavar="LIST",
+      help="Tangential impact models: auto (default: sliding on a turned contact plane below "
+      "0.4 frontal overlap, else common-velocity), common-velocity, impulse-ratio, sliding "
+      "(comma-separated; docs/model.md, Partial impacts).")
+@_opt("--impulse-ratio", metavar="R", help="Impulse ratios Pt/Pn of the impulse-ratio model "
+      "(values or ranges; default 0.5).")
+@_opt("--contact-plane-deg", metavar="DEG", help="Turns of the contact plane from the "
+      "geometry's, degrees inside +-90, or 'auto' (values or ranges).")
 @click.option("--samples", type=click.IntRange(0), default=None, metavar="N",
               help=f"Monte Carlo samples over the assumed inputs (docs/uncertainty.md): 5-95 % "
               f"bands on every summary value. Default {DEFAULT_SAMPLES} with an exposure model, "
@@ -150,7 +164,8 @@ def _opt(name, *decls, **kw):
 def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwrite, top, preset,
          subjects, partners, references, configurations, closing_speed, split, subject_speed,
          partner_speed, angle, overlap, impact_position, restitution, friction, load,
-         allow_implausible, struck_side, drive_side, measures, risk_curves, pulse_model, samples,
+         allow_implausible, struck_side, drive_side, measures, risk_curves, pulse_model,
+         compartment_factor, tangential_model, impulse_ratio, contact_plane_deg, samples,
          seed,
          exposure, vehicles_dirs, threads, chunk_size, silent, yes, columns=None, float32=False,
          dask_address=None):
@@ -165,6 +180,15 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
     formats are described in docs/cli.md, the Monte Carlo and the exposure model in
     docs/uncertainty.md.
     """
+    if preset == "kei-highway":
+        _refuse_for_highway(ctx)
+        from crashcompat.cli.highway import run_highway_command
+
+        run_highway_command("kei-highway", samples=samples, seed=seed, output=output,
+                            overwrite=overwrite, threads=threads,
+                            fmt=fmt if fmt in ("csv", "json") else "table",
+                            quiet=verbosity(ctx) < 0, catalog=load_vehicles(vehicles_dirs))
+        return
     summary_kind = None
     if old_summary in ("headline", "full"):
         summary_kind, old_summary = old_summary, None
@@ -180,6 +204,8 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
         "allow_implausible": allow_implausible,
         "struck_side": struck_side, "drive_side": drive_side, "measures": measures,
         "risk_curves": risk_curves, "pulse_model": pulse_model,
+        "compartment_factor": compartment_factor, "tangential_model": tangential_model,
+        "impulse_ratio": impulse_ratio, "contact_plane_deg": contact_plane_deg,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     spec_text = sys.stdin.read() if spec_file == "-" else None
@@ -218,6 +244,26 @@ def grid(ctx, spec_file, output, data_fmt, fmt, no_summary, old_summary, overwri
             sys.exit(128 + 13)
     elif output == "-" and not quiet:
         _log.info("%s", _status_line_from_counts(run))
+
+
+#: the options the kei-highway preset takes; it sets its own vehicles, speeds and outputs
+_HIGHWAY_OPTIONS = {"preset", "output", "overwrite", "fmt", "samples", "seed", "threads",
+                    "vehicles_dirs", "silent", "verbose", "quiet"}
+
+
+def _refuse_for_highway(ctx) -> None:
+    """A usage error naming every option given that --preset kei-highway does not take."""
+    given = []
+    for p in ctx.command.params:
+        src = ctx.get_parameter_source(p.name)
+        if p.name in _HIGHWAY_OPTIONS or src in (None, click.core.ParameterSource.DEFAULT,
+                                                 click.core.ParameterSource.DEFAULT_MAP):
+            continue
+        given.append("SPEC" if p.name == "spec_file" else
+                     (p.opts[0] if p.opts else p.name))
+    if given:
+        raise click.UsageError(f"--preset kei-highway sets its own vehicles, speeds and outputs;"
+                               f" drop {', '.join(given)} (docs/highway.md)")
 
 
 def _formats(ctx, output, data_fmt, fmt, no_summary, old_summary):
