@@ -50,4 +50,11 @@ def pytest_terminal_summary(terminalreporter):
                 line += f"   x{rate / ref[0]:9.0f} vs reference"
             if peer:
                 line += f"   x{rate / peer[0]:6.1f} vs pycrash"
+        if impl.startswith("crashcompat"):  # the writers (bench_writers.py)
+            old = _RESULTS.get((kernel, "issue-time", n))
+            kern = _RESULTS.get(("grid-chunks", "numba-parallel", n))
+            if old:
+                line += f"   x{rate / old:6.2f} vs the issue-time writer"
+            if kern:
+                line += f"   {rate / kern:5.0%} of the kernel's rows/s"
         tr.write_line(line)

@@ -1,7 +1,7 @@
 """Write the README's benchmark table from a pytest-benchmark JSON file (never typed by hand).
 
     python -m pytest benchmarks --benchmark-only --benchmark-json=bench.json
-    python benchmarks/render_readme.py bench.json [README.md]
+    python benchmarks/render_readme.py bench.json [writers.json ...] [README.md]
 
 Rows: kernel x n x implementation with the median cases/s and the ratio of the parallel kernel to
 the NumPy version and to the pure-Python reference measured in the same run; start-up figures
@@ -34,7 +34,9 @@ def render(data: dict) -> str:
         f"Measured {data.get('datetime', '?')[:10]} on {cpu.get('brand_raw', '?')} "
         f"({cpu.get('count', '?')} logical CPUs), Python {mi.get('python_version', '?')}, "
         f"float64, median of the rounds; `python -m pytest benchmarks --benchmark-only "
-        f"--benchmark-json=bench.json && python benchmarks/render_readme.py bench.json`.",
+        f"--benchmark-json=bench.json && python benchmarks/render_readme.py bench.json` (the "
+        f"output rows: `python -m pytest benchmarks/bench_writers.py -m slow --benchmark-only "
+        f"--benchmark-json=writers.json`, rendered with it).",
         "",
         "| kernel | n | numba parallel (cases/s) | numba serial | NumPy | x NumPy | "
         "pure Python | x Python | public call (cases/s) | call x NumPy |",
@@ -69,6 +71,25 @@ def render(data: dict) -> str:
             cells = [name, f"{own[0]:,.0f}" if own else "-", f"{peer[0]:,.0f}" if peer else "-",
                      f"{own[0] / peer[0]:.1f}" if own and peer else "-"]
             lines.append("| " + " | ".join(cells) + " |")
+    writes = {}
+    for b in data["benchmarks"]:
+        info = b.get("extra_info", {})
+        if str(info.get("kernel", "")).startswith("write-"):
+            writes[(info["kernel"], info["impl"], int(info["n"]))] = (
+                info["cases_per_s"], info.get("bytes_per_row"))
+    if writes:
+        lines += ["", "| output (bench_writers.py) | n | rows/s | x issue-time writer | "
+                  "share of the kernel's rows/s | bytes/row |", "|---|---:|---:|---:|---:|---:|"]
+        names = {"crashcompat": "default", "crashcompat-compact": "compact (4 results + "
+                 "status, float32)", "issue-time": "the writer when issue 15 was filed"}
+        for (k, impl, n), (rate, bpr) in sorted(writes.items()):
+            old = writes.get((k, "issue-time", n))
+            kern = rates.get(("grid-chunks", "numba-parallel", n))
+            cells = [f"{k.removeprefix('write-').capitalize()}, {names.get(impl, impl)}",
+                     f"{n:,}", f"{rate:,.0f}",
+                     f"{rate / old[0]:.2f}" if old and impl != "issue-time" else "-",
+                     f"{rate / kern:.0%}" if kern else "-", f"{bpr:.1f}" if bpr else "-"]
+            lines.append("| " + " | ".join(cells) + " |")
     if startup:
         lines += ["", "| start-up | seconds |", "|---|---:|"]
         lines += [f"| {k.removesuffix('_s').replace('_', ' ')} | {v:.3f} |"
@@ -77,8 +98,14 @@ def render(data: dict) -> str:
 
 
 def main(argv):
-    data = json.loads(Path(argv[1]).read_text())
-    readme = Path(argv[2] if len(argv) > 2 else "README.md")
+    """``render_readme.py BENCH.json [MORE.json ...] [README.md]``: the benchmarks of every JSON
+    file (the first one's machine and date), rendered into README.md's block."""
+    files = [a for a in argv[1:] if a.endswith(".json")]
+    rest = [a for a in argv[1:] if not a.endswith(".json")]
+    data = json.loads(Path(files[0]).read_text())
+    for extra in files[1:]:
+        data["benchmarks"] += json.loads(Path(extra).read_text())["benchmarks"]
+    readme = Path(rest[0] if rest else "README.md")
     text = readme.read_text()
     block = f"{START}\n{render(data)}\n{END}"
     if START in text:
