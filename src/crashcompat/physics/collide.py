@@ -65,6 +65,7 @@ from crashcompat.physics.geometry import (CONFIGURATIONS, DEFAULT_AUTO, AutoTang
                                           resolve_tangential, with_drive_side)
 from crashcompat.physics.impact import ENERGY_REL_TOL
 from crashcompat.physics.restitution import DEFAULT_RESTITUTION_MODEL, SpeedDependentRestitution
+from crashcompat.severity.measures import PULSE_FIGURES_NOTE
 from crashcompat.severity.risk import curve_table
 from crashcompat.units import KPH
 
@@ -72,10 +73,13 @@ __all__ = ["collide", "impact_geometry", "CollisionResult", "VehicleOutcome", "C
            "LIMITS", "pdof_clock"]
 DEFAULT_FRICTION = 0.5  # inter-vehicle friction, docs/model.md, Planar impact (assumption; Brach, PC-Crash 0.4-0.6)
 
+#: The model's limits, in every output (summaries, metadata, headline, report); they end with
+#: which pulse figures are absolute and which are only for ranking (PULSE_FIGURES_NOTE).
 LIMITS = (
-    "Rigid-body impulse-momentum model (docs/model.md, Planar impact): it gives delta-v and energy, not structural "
-    "collapse, override or intrusion; the energy split by stiffness and EES are indicators, and the "
-    "contact is a single point with restitution and friction as stated parameters."
+    "Rigid-body impulse-momentum model (docs/model.md, Planar impact): it gives delta-v and "
+    "energy, not structural collapse, override or intrusion; the energy split by stiffness and "
+    "EES are indicators, and the contact is a single point with restitution and friction as "
+    "stated parameters. " + PULSE_FIGURES_NOTE
 )
 
 

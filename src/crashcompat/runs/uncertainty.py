@@ -162,10 +162,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
                "the default 0.5", False, "crash"),
     Assumption("subject_stiffness_scale", "subject's engaged stiffness (energy split, crush)",
                "scale", "", "power", {"low": 0.8, "high": 1.2, "power": -2.0},
-               "catalog stiffness k = m (V/C)^2 from an assumed 56 km/h dynamic crush C",
-               "assumption: k scales as C^-2, and the class crush depths the catalog assumes "
-               "(kei 0.50 m, cars 0.60 m, pickups 0.55 m; docs/catalog.md) are taken as right "
-               "to +-20 %, so k is 0.69-1.56 times the catalog's", True),
+               "catalog stiffness k = m (V/C)^2 from a 56 km/h class dynamic crush C",
+               "assumption: k scales as C^-2, and the class crush depths the catalog uses "
+               "(kei 0.40 m, cars, SUVs and vans 0.75 m, pickups 0.69 m, calibrated on one "
+               "Camry test; docs/catalog.md) are taken as right to +-20 %, so k is 0.69-1.56 "
+               "times the catalog's", True),
     Assumption("partner_stiffness_scale", "partner's engaged stiffness", "scale", "", "power",
                {"low": 0.8, "high": 1.2, "power": -2.0}, "as for the subject",
                "as for the subject, drawn independently", True, "partner"),
