@@ -336,3 +336,18 @@ def test_cli_check(tmp_path):
     r = run_cli("--check", "-q", "--cases", str(bad))
     assert r.exit_code == 1
     assert "nhtsa-10146-camry-ncap:subject: error -0.1 % exceeds the tolerance +-0.05 %" in r.output
+
+
+def test_readme_validation_block_is_generated_from_the_suite(result):
+    """The README's validation table is the suite's output (python -m crashcompat.validation
+    README.md regenerates it): a change of model or data that moves a figure must be rendered."""
+    from pathlib import Path
+
+    from crashcompat.validation.runner import README_END, README_START, readme_block
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README.md beside the tests (installed package)")
+    text = readme.read_text(encoding="utf-8")
+    block = text[text.index(README_START):text.index(README_END) + len(README_END)]
+    assert block == readme_block(result)

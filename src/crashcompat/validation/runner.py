@@ -313,6 +313,41 @@ class ValidationResult:
         return "\n".join(parts) + "\n"
 
 
+README_START, README_END = "<!-- validation:start -->", "<!-- validation:end -->"
+
+
+def readme_block(result: ValidationResult) -> str:
+    """The README's validation block, generated from ``result`` (never typed): the delta-v
+    rows and the statistics by crash type of :meth:`ValidationResult.to_markdown`, with the
+    command that makes them."""
+    def md(head, rows):
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+        return "\n".join(lines)
+
+    return "\n".join([
+        README_START,
+        f"`crashcompat validate` ({result.n_tests} published tests, {len(result.cases)} measured "
+        f"delta-v values; `python -m crashcompat.validation README.md` writes this "
+        f"block): errors are predicted / measured - 1, with the default parameters and with the "
+        f"fitted ones.", "", md(*result._case_lines()), "", md(*result._summary_rows()),
+        README_END])
+
+
+def write_readme(path="README.md", result: ValidationResult | None = None) -> None:
+    """Replace the README's validation block (between the markers) with :func:`readme_block`."""
+    import re
+
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text:
+        raise CrashCompatError(f"{path} has no {README_START} ... {README_END} block")
+    block = readme_block(result or run_validation())
+    text = re.sub(re.escape(README_START) + ".*?" + re.escape(README_END), lambda m: block,
+                  text, flags=re.S)
+    path.write_text(text, encoding="utf-8")
+
+
 def _f(x, spec=".1f"):
     if x is None:
         return "-"
