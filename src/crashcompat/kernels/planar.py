@@ -149,38 +149,37 @@ def planar_model_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r
     pn_rev = p_star + (dn - a1 * p_star) / a2
     pt_rev = s * mu * p_star + r2 * (pn_rev - p_star)
 
-    # common velocity (model 0)
-    pn_cv = pn_rev if phase2 else (pn_slide if slide else pn_stick)
-    pt_cv = pt_rev if phase2 else (s * mu * pn_slide if slide else pt_stick)
-    sing_cv = slide & ((a1 <= 0.0) | (phase2 & (a2 <= 0.0)))
-    code_cv = OK_SLIP_REVERSAL if phase2 else (OK_SLIDING if slide else OK_STICKING)
-    # sliding (model 2): Coulomb friction against the initial slip whatever the sticking
-    # impulse, until the slip stops (p_star inside the impact), then Routh's second phase. With
-    # no initial slip Routh's process starts in that second phase, which is the
-    # common-velocity result, so that result is kept.
+    # Common velocity (model 0) and sliding (model 2) share one selection: sliding is Coulomb
+    # friction against the initial slip whatever the sticking impulse, until the slip stops
+    # (p_star inside the impact), then Routh's second phase; with no initial slip Routh's
+    # process starts in that second phase, which is the common-velocity result, so that result
+    # is kept. The flags are combined with bitwise operators before one chain of selects (a
+    # second chain of selects per model stops LLVM from vectorising the loop).
     slide_on = is_slide & slipping
     phase2_sl = (mu > 0.0) & (p_star > 0.0) & (a1 * p_star < dn)
-    pn_sl = pn_rev if phase2_sl else pn_slide
-    pt_sl = pt_rev if phase2_sl else s * mu * pn_slide
-    sing_sl = (a1 <= 0.0) | (phase2_sl & (a2 <= 0.0))
-    code_sl = OK_SLIP_REVERSAL if phase2_sl else OK_SLIDING
+    use_rev = (slide_on & phase2_sl) | (~slide_on & phase2)
+    use_slide = slide_on | slide
+    pn_cv = pn_rev if use_rev else (pn_slide if use_slide else pn_stick)
+    pt_cv = pt_rev if use_rev else (s * mu * pn_slide if use_slide else pt_stick)
+    sing_cv = use_slide & ((a1 <= 0.0) | (use_rev & (a2 <= 0.0)))
+    code_cv = OK_SLIP_REVERSAL if use_rev else (OK_SLIDING if use_slide else OK_STICKING)
     # impulse ratio (model 1, Brach): Pt = k Pn with |k| = ratio opposing the initial slip,
     # clipped at the critical ratio Pt_s / Pn_s (the sticking impulse's), beyond which the
     # tangential relative velocity would overshoot zero. d(w_t') / dk > 0 while the normal
     # impulse is compressive, so along s the clip is min(ratio, s Pt_s / Pn_s); a tensile
     # sticking solution has no critical ratio. Clipped, the result is the sticking impulse.
-    crit = s * pt_stick / pn_stick
-    clipped = (pn_stick > 0.0) & (crit < ratio)
+    clipped = (pn_stick > 0.0) & (s * pt_stick < ratio * pn_stick)
     k_ir = s * ratio
     a_ir = an - b * k_ir
     pn_ir = pn_stick if clipped else dn / a_ir
     pt_ir = pt_stick if clipped else k_ir * pn_ir
-    sing_ir = False if clipped else a_ir <= 0.0
+    sing_ir = (~clipped) & (a_ir <= 0.0)
     code_ir = OK_STICKING if clipped else OK_SLIDING
 
-    pn = pn_ir if is_ratio else (pn_sl if slide_on else pn_cv)
-    pt = pt_ir if is_ratio else (pt_sl if slide_on else pt_cv)
-    singular = sing_ir if is_ratio else (sing_sl if slide_on else sing_cv)
+    pn = pn_ir if is_ratio else pn_cv
+    pt = pt_ir if is_ratio else pt_cv
+    # booleans combined bitwise: a select between them stops LLVM from vectorising the loop
+    singular = (is_ratio & sing_ir) | (~is_ratio & sing_cv)
     # dw_n = An*Pn - B*Pt, dw_t = At*Pt - B*Pn; loss = -0.5 P.(w + w')
     dwn = an * pn - b * pt
     dwt = at * pt - b * pn
@@ -197,7 +196,7 @@ def planar_model_sf(m1, i1, v1x, v1y, w1, r1x, r1y, m2, i2, v2x, v2y, w2, r2x, r
     py = pt * ty + pn * ny
     ok = valid & contact
     nan = NAN
-    code = code_ir if is_ratio else (code_sl if slide_on else code_cv)
+    code = code_ir if is_ratio else code_cv
     code = FALLBACK_FRICTIONLESS if bad else code
     code = code if contact else NO_CONTACT
     code = code if valid else INVALID_INPUT

@@ -139,6 +139,22 @@ def face_energy_sf(c, fo, b, cs, r):
 
 
 @scalar
+def face_split_sf(model, fm, eload, f1, b1, cs1, r1, f2, b2, cs2, r2):
+    """Each face's crush and loading energy at the maximum force ``fm``: ``(c1, c2, e1, e2)``.
+    The linear model's faces share the exact loading energy ``eload`` (their sum equals it up to
+    rounding); CRASH3 keeps each face's own energy."""
+    cr1 = face_crush_sf(fm, f1, b1, cs1, r1)
+    cr2 = face_crush_sf(fm, f2, b2, cs2, r2)
+    e1 = face_energy_sf(cr1, f1, b1, cs1, r1)
+    e2 = face_energy_sf(cr2, f2, b2, cs2, r2)
+    if model == MODEL_LINEAR:
+        sh = eload / (e1 + e2)
+        e1 *= sh
+        e2 *= sh
+    return cr1, cr2, e1, e2
+
+
+@scalar
 def _slope_sf(p, f1, b1, fs1, r1, f2, b2, fs2, r2):
     """Series slope dF/dC (N/m) on the force interval that starts at the breakpoint p."""
     comp = 0.0
@@ -402,15 +418,7 @@ def pulse_case_sf(model, P, i, occ, dt, max_steps, tb, Wb, Xb, Ab, out):
             a = a1
         fm = law_force_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
         eload = law_energy_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
-    cr1 = face_crush_sf(fm, f1, b1, cs1, r1)
-    cr2 = face_crush_sf(fm, f2, b2, cs2, r2)
-    e1 = face_energy_sf(cr1, f1, b1, cs1, r1)
-    e2 = face_energy_sf(cr2, f2, b2, cs2, r2)
-    if model == MODEL_LINEAR:
-        # the faces' share of the exact loading energy (their sum equals it up to rounding)
-        sh = eload / (e1 + e2)
-        e1 *= sh
-        e2 *= sh
+    cr1, cr2, e1, e2 = face_split_sf(model, fm, eload, f1, b1, cs1, r1, f2, b2, cs2, r2)
 
     # Unloading branch in closed form, starting at tm from (cm, w = 0, F = fm).
     ku = fm * fm / (2.0 * e * e * eload) if e > 0.0 else math.inf
@@ -716,14 +724,7 @@ def pulse_lanes_sf(model, P, lo, nl_, occ, dt, max_steps, T, S, out, status):
                                                                   r2)
             fm = law_force_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
             eload = law_energy_sf(cm, f0, kn1, kn2, kn3, sl0, sl1, sl2, sl3)
-        cr1 = face_crush_sf(fm, f1, b1, cs1, r1)
-        cr2 = face_crush_sf(fm, f2, b2, cs2, r2)
-        e1 = face_energy_sf(cr1, f1, b1, cs1, r1)
-        e2 = face_energy_sf(cr2, f2, b2, cs2, r2)
-        if model == MODEL_LINEAR:
-            sh = eload / (e1 + e2)
-            e1 *= sh
-            e2 *= sh
+        cr1, cr2, e1, e2 = face_split_sf(model, fm, eload, f1, b1, cs1, r1, f2, b2, cs2, r2)
         tbl = T[l::TW]
         Wl = T[LANES + l::TW]
         Xl = T[2 * LANES + l::TW]
