@@ -35,8 +35,7 @@ def render(data: dict) -> str:
         f"({cpu.get('count', '?')} logical CPUs), Python {mi.get('python_version', '?')}, "
         f"float64, median of the rounds; `python -m pytest benchmarks --benchmark-only "
         f"--benchmark-json=bench.json && python benchmarks/render_readme.py bench.json` (the "
-        f"output rows: `python -m pytest benchmarks/bench_writers.py -m slow --benchmark-only "
-        f"--benchmark-json=writers.json`, rendered with it).",
+        f"slow sizes included; pycrash installed for the peer rows).",
         "",
         "| kernel | n | numba parallel (cases/s) | numba serial | NumPy | x NumPy | "
         "pure Python | x Python | public call (cases/s) | call x NumPy |",
