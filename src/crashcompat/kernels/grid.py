@@ -241,6 +241,14 @@ def _block_phase1(B, nb, vs, vp, m2, i2, mu, rel_tol):
 
 
 @scalar_call
+def _crash_scratch(n_rows, n_curves):
+    """Scratch of one thread's :func:`_crash_sf` calls: the group buffers ``B`` and ``A``, the
+    per-row results ``res``, risks ``rk`` and status counts ``cts``."""
+    return (np.empty(_B_ROWS * _QMAX), np.empty((n_rows, _A_COLS)), np.empty((n_rows, N_G)),
+            np.empty((n_rows, n_curves, 2)), np.empty((n_rows, N_STATUS), dtype=np.int64))
+
+
+@scalar_call
 def _crash_sf(B, A, geo, shape, ip, ic, vs, vp, veh, e_ax, mu_ax, load_ax, i1s, load1, m2, i2,
               e_lo, e_hi, v_ref, mu_scale, k1s, k2s, s1x, s1y, s2x, s2y, space, space_scale,
               rel_tol, curves, res, risk_out, counts):
@@ -426,11 +434,7 @@ def _grid_summary(c0, c1, shape, veh, geo, spd, e_ax, mu_ax, load_ax, rmod, rel_
     n_crash = shape[1] * shape[2] * shape[3] * shape[4]
     inner = shape[5] * shape[6] * shape[7] * shape[8] * shape[9] * shape[10]
     n_curves = curves.shape[0]
-    B = np.empty(_B_ROWS * _QMAX)
-    A = np.empty((n_rows, _A_COLS))
-    res = np.empty((n_rows, N_G))
-    rk = np.empty((n_rows, n_curves, 2))
-    cts = np.empty((n_rows, N_STATUS), dtype=np.int64)
+    B, A, res, rk, cts = _crash_scratch(n_rows, n_curves)
     for c in range(c0, c1):
         ip, ic, isa, isb = _crash_index_sf(c, shape)
         iv2 = n_rows + ip
@@ -490,11 +494,7 @@ def _grid_mc(c0, c1, shape, veh, geo_var, spd, e_ax, mu_ax, load_ax, rmod, rel_t
     nps = 1 + n_curves
     nk = qs.shape[0]
     n_var = geo_var.shape[0]
-    B = np.empty(_B_ROWS * _QMAX)
-    A = np.empty((n_rows, _A_COLS))
-    res = np.empty((n_rows, N_G))
-    rk = np.empty((n_rows, n_curves, 2))
-    cts = np.empty((n_rows, N_STATUS), dtype=np.int64)
+    B, A, res, rk, cts = _crash_scratch(n_rows, n_curves)
     hp0 = n_rows * ngs
     vals = np.empty(hp0 + n_subj * n_ref * nps)  # one sample's value of every statistic
     qv = np.empty((vals.shape[0], nk))
