@@ -482,11 +482,11 @@ def validated(spec: GridSpec) -> GridSpec:
         raise GridSpecError("risk_curves: the list is empty; name at least one curve or drop "
                             "'risk' from measures")
     _word(spec.pulse_model, "pulse_model", ("crash3", "linear"))
-    cf = spec.compartment_factor
-    if isinstance(cf, bool) or not isinstance(cf, (int, float)) or not math.isfinite(cf) or cf < 1:
+    cf = _number(spec.compartment_factor, "compartment_factor")
+    if not (math.isfinite(cf) and cf >= 1.0):
         raise GridSpecError(f"compartment_factor: must be a number >= 1 (the compartment's "
                             f"stiffness over the crush zone's), got {cf!r}")
-    kw["compartment_factor"] = float(cf)
+    kw["compartment_factor"] = cf
     if not isinstance(spec.name, str):
         raise GridSpecError(f"name: expected a string, got {spec.name!r}")
     return dataclasses.replace(spec, **kw)

@@ -296,11 +296,7 @@ class ValidationResult:
 
     def to_markdown(self) -> str:
         """The same content as Markdown tables (the README's validation table is cut from it)."""
-        def md(head, rows):
-            lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-            lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
-            return "\n".join(lines)
-
+        md = _md_table
         parts = ["# crashcompat validation", "",
                  f"{self.n_tests} published tests, {len(self.cases)} measured delta-v values "
                  f"(issue 10 asks for at least {TARGET_TESTS} tests). Errors are predicted / "
@@ -316,15 +312,18 @@ class ValidationResult:
 README_START, README_END = "<!-- validation:start -->", "<!-- validation:end -->"
 
 
+def _md_table(head, rows) -> str:
+    """A Markdown table of ``head`` and ``rows``."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def readme_block(result: ValidationResult) -> str:
     """The README's validation block, generated from ``result`` (never typed): the delta-v
     rows and the statistics by crash type of :meth:`ValidationResult.to_markdown`, with the
     command that makes them."""
-    def md(head, rows):
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
-        return "\n".join(lines)
-
+    md = _md_table
     return "\n".join([
         README_START,
         f"`crashcompat validate` ({result.n_tests} published tests, {len(result.cases)} measured "
