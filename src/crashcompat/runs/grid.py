@@ -931,12 +931,12 @@ class GridRun:
         from crashcompat.runs.writers import format_from_path, open_writer
 
         fmt = format_from_path(path, fmt)
-        _, cols, meta = self._output_plan(columns, float32)
         if self.client is not None and fmt in ("parquet", "zarr"):
             from crashcompat.runs.distributed import write_dataset
 
             return write_dataset(self, path, fmt, overwrite=overwrite, progress=progress,
                                  columns=columns, float32=float32)
+        _, cols, meta = self._output_plan(columns, float32)
         with open_writer(path, fmt, axes=self.axes, columns=cols, metadata=meta,
                          overwrite=overwrite,
                          coords=self.labelled_coords() if fmt == "zarr" else None) as w, \
