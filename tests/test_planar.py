@@ -379,22 +379,26 @@ def test_coulomb_sliding_matches_routh_process_on_grazing_coupled_contacts():
     assert n_checked > 200 and n_unsustainable < 0.1 * n_checked, (n_checked, n_unsustainable)
 
 
-def test_friction_never_blamed_for_energy_it_does_not_create():
-    """Oblique cases with yaw: the frictionless fallback (which says friction would create
-    energy) occurs only where the Coulomb impulse really gains energy, and never for a tensile
-    sticking solution, which now slides (docs/model.md, planar impact step 5)."""
-    rng = np.random.default_rng(7)
-    n = 20_000
+def _random_oblique(rng, n, e_max=0.6, mu_min=0.0):
+    """Oblique cases with yaw, grazing and strongly coupled ones among them: restitution in
+    [0, e_max], friction in [mu_min, 1]."""
     m1, m2 = rng.uniform(600, 1100, n), rng.uniform(1500, 4000, n)
-    cols = dict(m1=m1, izz1=m1 * rng.uniform(1.0, 2.6, n), v1x=rng.uniform(5, 30, n),
+    return dict(m1=m1, izz1=m1 * rng.uniform(1.0, 2.6, n), v1x=rng.uniform(5, 30, n),
                 v1y=rng.uniform(-8, 8, n), w1=rng.uniform(-1.5, 1.5, n),
                 r1x=rng.uniform(-2.5, 2.5, n), r1y=rng.uniform(-2.5, 2.5, n), m2=m2,
                 izz2=m2 * rng.uniform(1.4, 3.2, n), v2x=rng.uniform(-30, 5, n),
                 v2y=rng.uniform(-8, 8, n), w2=rng.uniform(-1.5, 1.5, n),
                 r2x=rng.uniform(-3, 3, n), r2y=rng.uniform(-3, 3, n),
-                normal_deg=rng.uniform(0, 360, n), restitution=rng.uniform(0, 0.5, n),
-                friction=rng.uniform(0.1, 1.0, n))
-    r = planar_impact(**cols)
+                normal_deg=rng.uniform(0, 360, n), restitution=rng.uniform(0, e_max, n),
+                friction=rng.uniform(mu_min, 1.0, n))
+
+
+def test_friction_never_blamed_for_energy_it_does_not_create():
+    """Oblique cases with yaw: the frictionless fallback (which says friction would create
+    energy) occurs only where the Coulomb impulse really gains energy, and never for a tensile
+    sticking solution, which now slides (docs/model.md, planar impact step 5)."""
+    r = planar_impact(**_random_oblique(np.random.default_rng(7), 20_000, e_max=0.5,
+                                        mu_min=0.1))
     ok = r.status != Status.NO_CONTACT
     fb = r.status == Status.FALLBACK_FRICTIONLESS
     # the old rule dropped friction in about 5 % of such cases; the Coulomb rule needs it rarely
@@ -405,19 +409,6 @@ def test_friction_never_blamed_for_energy_it_does_not_create():
 # -- partial impacts: the tangential models (docs/model.md, Partial impacts) -------------------
 
 MODELS = ("common-velocity", "impulse-ratio", "sliding")
-
-
-def _random_oblique(rng, n):
-    """Oblique cases with yaw, grazing and strongly coupled ones among them (as above)."""
-    m1, m2 = rng.uniform(600, 1100, n), rng.uniform(1500, 4000, n)
-    return dict(m1=m1, izz1=m1 * rng.uniform(1.0, 2.6, n), v1x=rng.uniform(5, 30, n),
-                v1y=rng.uniform(-8, 8, n), w1=rng.uniform(-1.5, 1.5, n),
-                r1x=rng.uniform(-2.5, 2.5, n), r1y=rng.uniform(-2.5, 2.5, n), m2=m2,
-                izz2=m2 * rng.uniform(1.4, 3.2, n), v2x=rng.uniform(-30, 5, n),
-                v2y=rng.uniform(-8, 8, n), w2=rng.uniform(-1.5, 1.5, n),
-                r2x=rng.uniform(-3, 3, n), r2y=rng.uniform(-3, 3, n),
-                normal_deg=rng.uniform(0, 360, n), restitution=rng.uniform(0, 0.6, n),
-                friction=rng.uniform(0.0, 1.0, n))
 
 
 def test_default_tangential_model_is_todays_common_velocity_bit_for_bit():
